@@ -1,0 +1,102 @@
+"""participation: a citizen participation platform for municipalities."""
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from flask import Flask, g, request, session
+from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from participation.config import INSTANCE_DIR, load_config
+
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
+                instance_path=str(INSTANCE_DIR))
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_template_helpers(app)
+
+    from participation.cli import register_cli
+    from participation.common.errors import register_error_handlers
+    from participation.common.security import add_security_headers
+
+    register_error_handlers(app)
+    register_cli(app)
+    app.after_request(add_security_headers)
+
+    if app.config.get("SCHEDULER_IN_PROCESS"):
+        from participation.jobs.scheduler import start_in_process
+
+        start_in_process(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from participation.common.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.sign_in"
+    login_manager.session_protection = "basic"
+
+    from participation.accounts.views import load_user
+
+    login_manager.user_loader(load_user)
+    # Import every model module so metadata is complete for migrations and create_all.
+    import participation.models  # noqa: F401
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """SQLite: WAL for concurrent readers, foreign keys on, wait for locks instead of failing."""
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from participation.accounts.views import admin_bp as accounts_admin_bp
+    from participation.accounts.views import bp as accounts_bp
+    from participation.core.views import bp as core_bp
+    from participation.moderation.views import bp as moderation_bp
+    from participation.notifications.views import bp as notifications_bp
+
+    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp):
+        app.register_blueprint(blueprint)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from participation import permissions, text
+    from participation.common.i18n import current_locale, format_date_local, format_datetime_local
+
+    app.jinja_env.globals.update(
+        can=permissions.can,
+        current_locale=current_locale,
+        render_markdown=text.render_markdown,
+        render_plain=text.render_plain,
+        excerpt=text.excerpt,
+    )
+    app.jinja_env.filters.update(local_datetime=format_datetime_local, local_date=format_date_local)
+
+    @app.context_processor
+    def municipality():
+        name = app.config["MUNICIPALITY_NAME_EN"] if current_locale() == "en" else app.config["MUNICIPALITY_NAME"]
+        return {"municipality_name": name}

@@ -1,0 +1,49 @@
+"""Locale and time zone selection, and locale-aware date formatting."""
+from __future__ import annotations
+
+from flask import current_app, g, has_request_context, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+LANG_COOKIE = "lang"
+
+
+def _supported(code: str | None) -> str | None:
+    return code if code in current_app.config["LANGUAGES"] else None
+
+
+def select_locale() -> str:
+    """Signed-in user's choice, then the guest's cookie, then the default (Japanese)."""
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    forced = getattr(g, "force_locale", None)
+    if forced:
+        return forced
+    if current_user and current_user.is_authenticated and _supported(current_user.locale):
+        return current_user.locale
+    return _supported(request.cookies.get(LANG_COOKIE)) or current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def current_locale() -> str:
+    locale = get_locale()
+    return locale.language if locale else "ja"
+
+
+def format_datetime_local(value, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if current_locale() == "ja":
+        return format_datetime(value, "y年M月d日 H:mm")
+    return format_datetime(value, fmt)
+
+
+def format_date_local(value, fmt: str = "long") -> str:
+    if value is None:
+        return ""
+    if current_locale() == "ja":
+        return format_date(value, "y年M月d日")
+    return format_date(value, fmt)

@@ -1,0 +1,57 @@
+"""Site-wide pages: home, policies, language switch, health check."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import text
+
+from participation.accounts import services as account_services
+from participation.accounts.forms import PostForm
+from participation.common.i18n import LANG_COOKIE
+from participation.common.security import safe_next
+from participation.extensions import csrf, db
+
+bp = Blueprint("core", __name__)
+
+
+@bp.route("/")
+def home():
+    return render_template("core/home.html")
+
+
+@bp.route("/terms")
+def terms():
+    return render_template("core/terms.html", version=current_app.config["POLICY_VERSION"])
+
+
+@bp.route("/privacy")
+def privacy():
+    return render_template("core/privacy.html", version=current_app.config["POLICY_VERSION"])
+
+
+@bp.route("/language", methods=["POST"])
+def set_language():
+    """Works without JavaScript: a form of buttons. Sticks by cookie for guests and on the account for users."""
+    form = PostForm()
+    lang = request.form.get("lang")
+    target = safe_next(request.form.get("next"), url_for("core.home"))
+    if not form.validate_on_submit() or lang not in current_app.config["LANGUAGES"]:
+        return redirect(target)
+    if current_user.is_authenticated:
+        account_services.set_locale(current_user, lang)
+        db.session.commit()
+    response = redirect(target)
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/healthz")
+@csrf.exempt
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:
+        db.session.rollback()
+        return jsonify({"status": "unavailable", "database": "unreachable"}), 503
+    return jsonify({"status": "ok", "database": "ok"})

@@ -1,0 +1,104 @@
+"""The one place that decides who may do what.
+
+Rules are named predicates composed with & | ~. Views use @require(action) or can();
+templates use the same `can` (a Jinja global) to show or hide buttons."""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user
+
+
+class Predicate:
+    def __init__(self, fn: Callable, name: str):
+        self.fn, self.name = fn, name
+
+    def __call__(self, user, target=None) -> bool:
+        return bool(self.fn(user, target))
+
+    def __and__(self, other: "Predicate") -> "Predicate":
+        return Predicate(lambda u, t: self(u, t) and other(u, t), f"({self.name} & {other.name})")
+
+    def __or__(self, other: "Predicate") -> "Predicate":
+        return Predicate(lambda u, t: self(u, t) or other(u, t), f"({self.name} | {other.name})")
+
+    def __invert__(self) -> "Predicate":
+        return Predicate(lambda u, t: not self(u, t), f"~{self.name}")
+
+    def __repr__(self) -> str:
+        return f"<Predicate {self.name}>"
+
+
+def predicate(fn: Callable) -> Predicate:
+    return Predicate(fn, fn.__name__)
+
+
+# --- who the user is -------------------------------------------------------------------------
+@predicate
+def is_signed_in(user, target):
+    return user is not None and getattr(user, "is_authenticated", False)
+
+
+@predicate
+def is_active_user(user, target):
+    """Signed in, not blocked, not deleted."""
+    return is_signed_in(user) and user.is_active
+
+
+@predicate
+def is_staff(user, target):
+    return is_active_user(user) and user.is_staff
+
+
+@predicate
+def is_admin(user, target):
+    return is_active_user(user) and user.is_admin
+
+
+@predicate
+def is_self(user, target):
+    return is_active_user(user) and target is not None and getattr(target, "id", None) == user.id
+
+
+# --- the rules -------------------------------------------------------------------------------
+RULES: dict[str, Predicate] = {
+    "account.manage": is_active_user,
+    "staff.access": is_staff,
+    "staff.outbox": is_staff,
+    "admin.access": is_admin,
+    "admin.users": is_admin,
+    "admin.areas": is_admin,
+    "admin.audit": is_admin,
+}
+
+def can(user, action: str, target=None) -> bool:
+    try:
+        rule = RULES[action]
+    except KeyError:
+        raise KeyError(f"unknown permission action {action!r}") from None
+    return rule(user, target)
+
+
+def deny(action: str):
+    """Guests are sent to sign in and come back; signed-in users get 403."""
+    if not is_signed_in(current_user):
+        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+    abort(403)
+
+
+def require(action: str, load: Callable | None = None):
+    """View decorator. `load(**view_args)` returns the target (and 404s itself when missing)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            target = load(**kwargs) if load else None
+            if not can(current_user, action, target):
+                return deny(action)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

@@ -1,0 +1,62 @@
+"""User text -> safe HTML. The only module that produces HTML from user input.
+
+Text is stored as typed; it is rendered from a Markdown subset and then cleaned with one
+bleach allow-list, so whatever the renderer lets through, only these tags survive."""
+from __future__ import annotations
+
+import unicodedata
+
+import bleach
+from bleach.linkifier import Linker
+from markdown_it import MarkdownIt
+from markupsafe import Markup, escape
+
+ALLOWED_TAGS = ["p", "br", "strong", "em", "ul", "ol", "li", "blockquote", "code", "a"]
+ALLOWED_ATTRIBUTES = {"a": ["href", "rel"]}
+ALLOWED_PROTOCOLS = ["http", "https", "mailto"]
+LINK_REL = "nofollow noopener ugc"
+
+_markdown = (
+    MarkdownIt("zero", {"html": False, "breaks": True})
+    .enable(["emphasis", "list", "blockquote", "backticks", "link", "newline", "escape"])
+)
+
+
+def _set_rel(attrs, new=False):
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+_linker = Linker(callbacks=[_set_rel], skip_tags=["code"], parse_email=False)
+
+
+def render_markdown(source: str | None) -> Markup:
+    """Markdown subset -> sanitized HTML with safe, rel-marked links."""
+    if not source:
+        return Markup("")
+    html = _markdown.render(source)
+    cleaned = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+                           protocols=ALLOWED_PROTOCOLS, strip=True)
+    return Markup(_linker.linkify(cleaned))
+
+
+def render_plain(source: str | None) -> Markup:
+    """Plain text with line breaks kept and URLs linked."""
+    if not source:
+        return Markup("")
+    escaped = str(escape(source)).replace("\r\n", "\n").replace("\n", "<br>\n")
+    return Markup(_linker.linkify(bleach.clean(escaped, tags=["br"], strip=True)))
+
+
+def excerpt(source: str | None, length: int = 140) -> str:
+    """Plain-text excerpt (characters, not bytes) with Markdown markers removed."""
+    if not source:
+        return ""
+    text = bleach.clean(_markdown.render(source), tags=[], strip=True)
+    text = " ".join(text.split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+def normalise_token(value: str | None) -> str:
+    """NFKC for values whose meaning does not change (emails, codes, digits); not for free text."""
+    return unicodedata.normalize("NFKC", value or "").strip()
