@@ -30,9 +30,23 @@ from participation.moderation.services import record_audit
 from participation.notifications.mail import queue_mail
 from participation.text import normalise_token
 
-_hasher = PasswordHasher()
-# Verified against when no account matches, so a missing account costs the same time.
-_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+_hashers: dict[tuple[int, int], PasswordHasher] = {}
+_dummy_hashes: dict[tuple[int, int], str] = {}
+
+
+def _hasher() -> PasswordHasher:
+    """argon2id with the configured cost (tests use a cheap one; production the library default)."""
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_KIB"])
+    if key not in _hashers:
+        _hashers[key] = PasswordHasher(time_cost=key[0], memory_cost=key[1])
+        # Verified against when no account matches, so a missing account costs the same time.
+        _dummy_hashes[key] = _hashers[key].hash(secrets.token_hex(16))
+    return _hashers[key]
+
+
+def _dummy_hash() -> str:
+    _hasher()
+    return _dummy_hashes[(current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_KIB"])]
 
 
 def normalise_email(email: str | None) -> str:
@@ -40,13 +54,13 @@ def normalise_email(email: str | None) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password(user: User | None, password: str) -> bool:
-    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    stored = user.password_hash if user is not None and user.password_hash else _dummy_hash()
     try:
-        ok = _hasher.verify(stored, password)
+        ok = _hasher().verify(stored, password)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
     return ok and user is not None and user.password_hash is not None
@@ -145,7 +159,7 @@ def authenticate(email: str, password: str) -> User | None:
     user = user_by_email(email)
     if not check_password(user, password):
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
