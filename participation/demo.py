@@ -6,6 +6,7 @@ from sqlalchemy import select
 from participation.accounts import services as account_services
 from participation.accounts.models import Area, User
 from participation.extensions import db
+from participation.processes import demo as processes_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_LOGINS = [
@@ -24,18 +25,13 @@ def load_demo() -> bool:
         return False
     for position, (ja, en) in enumerate(AREAS):
         db.session.add(Area(name_ja=ja, name_en=en, position=position))
-    account_services.create_user(email=DEMO_LOGINS[0][1], display_name="みどり市 管理者", password=DEMO_PASSWORD,
-                                 role="admin")
+    admin = account_services.create_user(email=DEMO_LOGINS[0][1], display_name="みどり市 管理者",
+                                         password=DEMO_PASSWORD, role="admin")
     account_services.create_user(email=DEMO_LOGINS[1][1], display_name="市民協働課 職員", password=DEMO_PASSWORD,
                                  role="staff")
     for email, name in RESIDENTS:
         account_services.create_user(email=email, display_name=name, password=DEMO_PASSWORD, role="resident")
     db.session.flush()
-    for extend in DEMO_EXTENSIONS:
-        extend()
+    processes_demo.load(admin)
     db.session.commit()
     return True
-
-
-# Feature packages append loaders here (processes, proposals, ...), run in order on first load.
-DEMO_EXTENSIONS: list = []

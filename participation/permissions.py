@@ -62,6 +62,43 @@ def is_self(user, target):
     return is_active_user(user) and target is not None and getattr(target, "id", None) == user.id
 
 
+# --- processes and phases -------------------------------------------------------------------
+def process_of(target):
+    """The process a target belongs to: the process itself, or anything with a `.process`."""
+    if target is None:
+        return None
+    return target if type(target).__name__ == "Process" else getattr(target, "process", None)
+
+
+@predicate
+def process_published(user, target):
+    process = process_of(target)
+    return process is not None and process.is_published
+
+
+def hosts(component: str) -> Predicate:
+    return Predicate(lambda user, target: (p := process_of(target)) is not None and p.hosts(component),
+                     f"hosts({component})")
+
+
+def phase_allows(feature: str) -> Predicate:
+    """The process's current phase (pinned, else by today's date) switches `feature` on."""
+
+    def check(user, target):
+        from participation.common.time import local_today
+
+        process = process_of(target)
+        phase = process.current_phase(local_today()) if process is not None else None
+        return phase is not None and phase.allows(feature)
+
+    return Predicate(check, f"phase_allows({feature})")
+
+
+def participation(component: str, feature: str) -> Predicate:
+    """A resident action: an active account, in a published process hosting it, in a phase allowing it."""
+    return is_active_user & process_published & hosts(component) & phase_allows(feature)
+
+
 # --- the rules -------------------------------------------------------------------------------
 RULES: dict[str, Predicate] = {
     "account.manage": is_active_user,
@@ -71,6 +108,18 @@ RULES: dict[str, Predicate] = {
     "admin.users": is_admin,
     "admin.areas": is_admin,
     "admin.audit": is_admin,
+    # processes
+    "process.view": process_published | is_staff,
+    "process.manage": is_staff,
+    "proposals.create": participation("proposals", "proposals.create"),
+    "proposals.support": participation("proposals", "proposals.support"),
+    "proposals.endorse": participation("proposals", "proposals.endorse"),
+    "proposals.comment": participation("proposals", "proposals.comment"),
+    "proposals.answers_visible": is_staff | (process_published & hosts("proposals")
+                                             & phase_allows("proposals.answers_visible")),
+    "surveys.answer": participation("surveys", "surveys.answer"),
+    "meetings.register": participation("meetings", "meetings.register"),
+    "reports.create": participation("reports", "reports.create"),
 }
 
 def can(user, action: str, target=None) -> bool:

@@ -1,7 +1,7 @@
 """Site-wide pages: home, policies, language switch, health check."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -9,6 +9,7 @@ from participation.accounts import services as account_services
 from participation.accounts.forms import PostForm
 from participation.common.i18n import LANG_COOKIE
 from participation.common.security import safe_next
+from participation.common.uploads import stored_path
 from participation.extensions import csrf, db
 
 bp = Blueprint("core", __name__)
@@ -43,6 +44,17 @@ def set_language():
     response = redirect(target)
     response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
                         secure=current_app.config["SESSION_COOKIE_SECURE"])
+    return response
+
+
+@bp.route("/uploads/<name>")
+def upload(name: str):
+    """Uploaded images: random names only, served with a content type from the stored extension."""
+    path = stored_path(name)
+    if path is None:
+        abort(404)
+    response = send_file(path, max_age=7 * 24 * 3600)
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 

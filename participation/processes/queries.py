@@ -1,0 +1,63 @@
+"""Named reads for processes."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from participation.extensions import db
+from participation.permissions import can
+from participation.processes.models import Phase, Process, ProcessGroup
+
+STATES = ("active", "upcoming", "past")
+
+
+def visible_processes(user, *, state: str | None = None, area_id: int | None = None, today: date):
+    """Processes a user may see (published ones; staff see all), newest first, promoted on top."""
+    stmt = select(Process).options(selectinload(Process.phases), selectinload(Process.area))
+    if not (user is not None and getattr(user, "is_authenticated", False) and can(user, "process.manage")):
+        stmt = stmt.where(Process.published_at.is_not(None))
+    if state == "active":
+        stmt = stmt.where(Process.start_date <= today, Process.end_date >= today)
+    elif state == "upcoming":
+        stmt = stmt.where(Process.start_date > today)
+    elif state == "past":
+        stmt = stmt.where(Process.end_date < today)
+    if area_id:
+        stmt = stmt.where(Process.area_id == area_id)
+    return stmt.order_by(Process.promoted.desc(), Process.start_date.desc(), Process.id.desc())
+
+
+def process_for_view(slug: str, user) -> Process:
+    """The process named by a URL, or 404, including for unpublished ones the user may not see."""
+    process = db.session.scalar(select(Process).where(Process.slug == slug)
+                                .options(selectinload(Process.phases)))
+    if process is None or not can(user, "process.view", process):
+        abort(404)
+    return process
+
+
+def groups() -> list[ProcessGroup]:
+    return list(db.session.scalars(select(ProcessGroup).order_by(ProcessGroup.name_ja)))
+
+
+def admin_processes():
+    return select(Process).order_by(Process.id.desc())
+
+
+def phase_of_process(process: Process, phase_id: int) -> Phase:
+    phase = db.session.get(Phase, phase_id)
+    if phase is None or phase.process_id != process.id:
+        abort(404)
+    return phase
+
+
+# Feature packages add `name -> callable(process) -> int` so the process page shows live figures
+# (participants, proposals, supports, comments) without this package importing them.
+FIGURES: dict = {}
+
+
+def process_figures(process: Process) -> dict[str, int]:
+    return {name: compute(process) for name, compute in FIGURES.items()}
