@@ -176,3 +176,48 @@ def link_in(message, path_prefix: str) -> str:
     match = re.search(r"https?://[^/\s]+(" + re.escape(path_prefix) + r"[^\s]*)", mail_body(message))
     assert match, f"no {path_prefix} link in mail: {mail_body(message)}"
     return match.group(1)
+
+
+ALL_FEATURES = ("proposals.create", "proposals.support", "proposals.endorse", "proposals.comment",
+                "proposals.answers_visible", "surveys.answer", "meetings.register", "reports.create")
+
+
+@pytest.fixture
+def make_process(app, make_user):
+    """make_process(phases=[{"features": [...], "start": date, "end": date}, ...], published=True, **settings).
+
+    Without `phases`, one phase covering today with every feature on. Dates default around today."""
+    from datetime import timedelta
+
+    from participation.common.time import local_today
+    from participation.processes import services
+    from participation.processes.models import PHASE_FEATURES
+
+    def factory(*, phases: list[dict] | None = None, published: bool = True, slug: str | None = None,
+                components=("proposals", "surveys", "meetings", "reports"), actor=None, **settings):
+        today = local_today()
+        n = next(_counter)
+        actor = actor or make_user("admin")
+        phases = phases if phases is not None else [{"features": list(PHASE_FEATURES)}]
+        starts = [p.get("start", today - timedelta(days=10)) for p in phases] or [today - timedelta(days=10)]
+        ends = [p.get("end", today + timedelta(days=10)) for p in phases] or [today + timedelta(days=10)]
+        data = {"title": f"テストのプロセス{n}", "slug": slug or f"process-{n}", "subtitle": "", "description": "",
+                "area_id": None, "group_id": None, "promoted": False,
+                "start_date": settings.pop("start_date", min(starts)), "end_date": settings.pop("end_date", max(ends)),
+                "components": list(components), "support_limit": 0, "support_threshold": None,
+                "proposal_body_max": 3000, "edit_window_minutes": 60, "hide_after_flags": 3, "proposal_limit": 0}
+        data.update(settings)
+        process = services.create_process(actor, data)
+        for index, spec in enumerate(phases):
+            services.add_phase(actor, process, {
+                "title": spec.get("title", f"フェーズ{index + 1}"), "description": "",
+                "start_date": spec.get("start", today - timedelta(days=10)),
+                "end_date": spec.get("end", today + timedelta(days=10)),
+                "features": {f: True for f in spec.get("features", [])}})
+        if published:
+            services.publish_process(actor, process)
+        services.refresh_active_phase(process, today)
+        _db.session.commit()
+        return process
+
+    return factory
