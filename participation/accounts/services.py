@@ -8,7 +8,7 @@ from datetime import timedelta
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import current_app, render_template, url_for
-from flask_babel import force_locale, gettext
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select
 
@@ -106,10 +106,11 @@ def consume_token(raw: str, purpose: str) -> AccountToken:
     return token
 
 
-def _send(user: User, to: str, template: str, subject: str, **context) -> None:
+def _send(user: User, to: str, template: str, subject, **context) -> None:
+    """subject: a lazy string (_l), so that it is extracted for translation and rendered in the user's language."""
     with force_locale(user.locale or "ja"):
         body = render_template(f"mail/{template}.txt", user=user, **context)
-        queue_mail(to, gettext(subject), body)
+        queue_mail(to, str(subject), body)
 
 
 def _external(endpoint: str, **values) -> str:
@@ -124,7 +125,7 @@ def register_user(*, email: str, display_name: str, password: str, locale: str) 
     if user_by_email(email) is not None:
         # Tell the owner by mail instead of revealing on the page that the address is taken.
         existing = user_by_email(email)
-        _send(existing, email, "already_registered", "You already have an account",
+        _send(existing, email, "already_registered", _l("You already have an account"),
               reset_url=_external("accounts.forgot_password"))
         return existing
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
@@ -143,7 +144,7 @@ def send_confirmation(user: User) -> None:
     if user.confirmed_at is not None or not user.email:
         return
     raw = _issue_token(user, "confirm", timedelta(hours=current_app.config["TOKEN_TTL_CONFIRM_HOURS"]))
-    _send(user, user.email, "confirm", "Please confirm your email address",
+    _send(user, user.email, "confirm", _l("Please confirm your email address"),
           url=_external("accounts.confirm", token=raw))
 
 
@@ -174,7 +175,7 @@ def request_password_reset(email: str) -> None:
     if user is None or not user.is_active:
         return
     raw = _issue_token(user, "reset", timedelta(minutes=current_app.config["TOKEN_TTL_RESET_MINUTES"]))
-    _send(user, user.email, "reset", "Reset your password", url=_external("accounts.reset_password", token=raw),
+    _send(user, user.email, "reset", _l("Reset your password"), url=_external("accounts.reset_password", token=raw),
           minutes=current_app.config["TOKEN_TTL_RESET_MINUTES"])
 
 
@@ -206,7 +207,7 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
     raw = _issue_token(user, "email_change", timedelta(hours=current_app.config["TOKEN_TTL_CONFIRM_HOURS"]),
                        new_email=new_email)
     # Sent to the new address; if it is taken, the change fails when confirmed (no enumeration here).
-    _send(user, new_email, "email_change", "Confirm your new email address",
+    _send(user, new_email, "email_change", _l("Confirm your new email address"),
           url=_external("accounts.confirm_email_change", token=raw))
 
 

@@ -130,3 +130,18 @@ def test_signed_in_nav_follows_the_account_language(client, make_user, login):
     nav = _nav(client.get("/").get_data(as_text=True))
     assert "My account" in nav and "Sign out" in nav
     assert "ログアウト" not in nav
+
+
+@pytest.mark.parametrize(("language", "subject", "greeting"), [
+    ("ja", "メールアドレスの確認のお願い", "花子 様"),
+    ("en", "Please confirm your email address", "Hello 花子,"),
+], ids=["ja", "en"])
+def test_confirmation_mail_is_in_the_language_chosen_at_sign_up(client, csrf, outbox, language, subject, greeting):
+    response = client.post("/account/sign-up", data={
+        "email": f"hanako-{language}@example.jp", "display_name": "花子", "password": "correct-horse-battery-42",
+        "password_confirm": "correct-horse-battery-42", "locale": language, "agree_terms": "y", "agree_privacy": "y",
+        "csrf_token": csrf("/account/sign-up")})
+    assert response.status_code == 302
+    (mail,) = outbox()
+    assert mail["Subject"] == subject
+    assert greeting in mail.get_body(preferencelist=("plain",)).get_content()
