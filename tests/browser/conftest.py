@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import WSGIRequestHandler
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -14,11 +15,9 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
 
 
-def pytest_collection_modifyitems(items):
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(str(item.fspath)).parents:
-            item.add_marker(pytest.mark.browser)
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):  # the test output would drown in request lines
+        pass
 
 
 @pytest.fixture
@@ -28,7 +27,7 @@ def live_server(app):
 
     from participation.extensions import limiter
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
     limiter.reset()
@@ -43,7 +42,7 @@ def live_server(app):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM}")
+        pytest.fail(f"no Chromium at {CHROMIUM}: run `make chromium` (never `playwright install`)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
