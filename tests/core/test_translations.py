@@ -145,3 +145,17 @@ def test_confirmation_mail_is_in_the_language_chosen_at_sign_up(client, csrf, ou
     (mail,) = outbox()
     assert mail["Subject"] == subject
     assert greeting in mail.get_body(preferencelist=("plain",)).get_content()
+
+
+def test_pager_is_translated_on_every_page(client, make_process):
+    """The pager once shadowed `_` (the gettext function) with `{% set _ = ... %}`: page 2 was a 500."""
+    for _ in range(21):
+        make_process()
+    first = client.get("/processes?state=active").get_data(as_text=True)
+    assert "1 / 2ページ" in first and "次へ" in first and "前へ" not in first
+    assert 'href="/processes?state=active&amp;page=2"' in first
+    response = client.get("/processes?state=active&page=2")
+    assert response.status_code == 200
+    second = response.get_data(as_text=True)
+    assert "2 / 2ページ" in second and "前へ" in second and "次へ" not in second
+    assert 'href="/processes?state=active&amp;page=1"' in second
