@@ -44,6 +44,7 @@ def phone_pages(make_process):
                 {"title": "市の回答の公表", "start": today + timedelta(days=21), "end": today + timedelta(days=40),
                  "features": ["proposals.answers_visible"]}])
     return {"home": "/", "sign-up": "/account/sign-up", "sign-in": "/account/sign-in",
+            "check-mail": "/account/check-your-mail", "terms": "/terms",
             "processes": "/processes", "process": f"/processes/{process.slug}"}
 
 
@@ -96,6 +97,25 @@ def test_every_form_field_has_a_label(page, phone_pages, make_user):
     page.goto(phone_pages["processes"])
     expect(page.get_by_label("時期")).to_have_count(1)
     expect(page.get_by_label("地域")).to_have_count(1)
+
+
+def test_the_full_menu_of_a_signed_in_administrator_fits(page, phone_pages, make_user):
+    from tests.conftest import TEST_PASSWORD
+
+    admin = make_user("admin")
+    page.goto(phone_pages["sign-in"])
+    page.get_by_label("メールアドレス").fill(admin.email)
+    page.get_by_label("パスワード", exact=True).fill(TEST_PASSWORD)
+    page.get_by_role("button", name="ログイン", exact=True).click()
+    menu = page.get_by_role("navigation", name="メインメニュー")
+    for name in ("ホーム", "参加プロセス", "職員", "管理", "マイアカウント"):
+        expect(menu.get_by_role("link", name=name)).to_be_visible()
+    expect(menu.get_by_role("button", name="ログアウト")).to_be_visible()
+    for name in ("home", "process"):
+        page.goto(phone_pages[name])
+        _screenshot(page, f"{name}-admin")
+        width = page.evaluate("() => document.scrollingElement.scrollWidth")
+        assert width <= 390, f"{name} with the administrator's menu scrolls sideways: {width}px wide"
 
 
 def test_touch_targets_in_the_header_are_big_enough(page, phone_pages):
