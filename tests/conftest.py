@@ -9,6 +9,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
 from participation import create_app
@@ -63,10 +65,22 @@ def _config(tmp_root: Path, url: str) -> dict:
     }
 
 
+class RequestIsolatedClient(FlaskClient):
+    """The `app` fixture keeps one app context open for the whole test, and Flask reuses it for each
+    request, so `g` (Flask-Login's user, Flask-Babel's locale, the CSRF token) would leak from one request
+    into the next, even across clients. A real server starts every request with an empty `g`."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url, tmp_root):
     outbox = tmp_root / "outbox"
     app = create_app(_config(tmp_root, database_url))
+    app.test_client_class = RequestIsolatedClient
     from participation.extensions import limiter
 
     with app.app_context():
