@@ -94,6 +94,19 @@ def phase_allows(feature: str) -> Predicate:
     return Predicate(check, f"phase_allows({feature})")
 
 
+def phase_shows(feature: str) -> Predicate:
+    """Like phase_allows, for reading: after the last phase its switch keeps applying."""
+
+    def check(user, target):
+        from participation.common.time import local_today
+
+        process = process_of(target)
+        phase = process.reading_phase(local_today()) if process is not None else None
+        return phase is not None and phase.allows(feature)
+
+    return Predicate(check, f"phase_shows({feature})")
+
+
 def participation(component: str, feature: str) -> Predicate:
     """A resident action: an active account, in a published process hosting it, in a phase allowing it."""
     return is_active_user & process_published & hosts(component) & phase_allows(feature)
@@ -115,8 +128,9 @@ RULES: dict[str, Predicate] = {
     "proposals.support": participation("proposals", "proposals.support"),
     "proposals.endorse": participation("proposals", "proposals.endorse"),
     "proposals.comment": participation("proposals", "proposals.comment"),
-    "proposals.answers_visible": is_staff | (process_published & hosts("proposals")
-                                             & phase_allows("proposals.answers_visible")),
+    # Reading the city's answers needs no account; staff read them in any phase (to prepare them).
+    "proposals.answers_visible": hosts("proposals") & (is_staff | (process_published
+                                                                   & phase_shows("proposals.answers_visible"))),
     "surveys.answer": participation("surveys", "surveys.answer"),
     "meetings.register": participation("meetings", "meetings.register"),
     "reports.create": participation("reports", "reports.create"),
