@@ -42,11 +42,11 @@ def show(slug: str):
     # On-demand check: the calendar may have passed a boundary since the phase job last ran.
     if services.refresh_active_phase(process, today):
         db.session.commit()
-    allowed_now = [feature for feature in PHASE_FEATURES
-                   if process.hosts(FEATURE_COMPONENT[feature]) and can(current_user, feature, process)]
     phase = process.current_phase(today)
+    # What the phase opens, and which of it this visitor may do (guests: what needs no account).
     open_now = [feature for feature in PHASE_FEATURES
                 if phase is not None and process.hosts(FEATURE_COMPONENT[feature]) and phase.allows(feature)]
+    allowed_now = [feature for feature in open_now if can(current_user, feature, process)]
     return render_template("processes/show.html", process=process, phase=phase, today=today,
                            allowed_now=allowed_now, open_now=open_now, feature_labels=FEATURE_LABELS,
                            figures=queries.process_figures(process), component_labels=COMPONENT_LABELS)
