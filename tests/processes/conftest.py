@@ -58,13 +58,26 @@ def calendar_process(make_process):
 
 @pytest.fixture
 def audit_actions(db):
-    """audit_actions() -> the audit_log actions written so far, oldest first."""
+    """audit_actions() -> the process and phase actions in audit_log so far, oldest first."""
     from sqlalchemy import select
 
     from participation.moderation.models import AuditLog
 
     def read():
         db.session.expire_all()
-        return list(db.session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
+        return list(db.session.scalars(select(AuditLog.action).where(
+            AuditLog.action.like("process%") | AuditLog.action.like("phase.%")).order_by(AuditLog.id)))
 
     return read
+
+
+@pytest.fixture(autouse=True)
+def _fresh_csrf_token_per_request(app):
+    """The test app context outlives each request, so Flask-WTF's per-request token cache (g.csrf_token)
+    would survive a sign-in that renews the session and every later form would carry a stale token.
+    Drop it at the start of each request, as a real server (one app context per request) does."""
+    from flask import g
+
+    @app.before_request
+    def _drop_cached_csrf_token():
+        g.pop("csrf_token", None)
