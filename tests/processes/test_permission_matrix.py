@@ -188,3 +188,14 @@ def test_targets_inside_a_process_use_its_phase(users, calendar_process, travel)
 def test_unknown_action_is_an_error(users):
     with pytest.raises(KeyError):
         can(users["admin"], "proposals.delete_everything")
+
+
+def test_blocked_staff_and_admins_lose_every_right(make_user, calendar_process, travel):
+    travel(MOMENTS["phase1"])
+    process, hidden = calendar_process(), calendar_process(published=False)
+    for role in ("staff", "admin"):
+        user = make_user(role, blocked=True)
+        assert not can(user, "process.manage")
+        assert not can(user, "process.view", hidden)
+        assert can(user, "process.view", process)  # as any visitor
+        assert [can(user, action, process) for action in PHASE_FEATURES] == [False] * len(PHASE_FEATURES)
