@@ -43,8 +43,12 @@ def _check_process_data(process: Process | None, data: dict) -> None:
 def create_process(actor: User, data: dict, hero_image: str | None = None) -> Process:
     _check_process_data(None, data)
     process = Process(**{k: data[k] for k in PROCESS_FIELDS if k in data}, hero_image=hero_image)
-    db.session.add(process)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two staff creating the same address at the same moment
+            db.session.add(process)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("This web address is already used by another process.")) from None
     record_audit(actor, "process.create", process, {"slug": process.slug})
     return process
 
