@@ -114,7 +114,7 @@ def admin_edit(process_id: int):
     form = ProcessForm(obj=process)
     _fill_choices(form)
     if form.validate_on_submit():
-        image = None
+        image, previous = None, process.hero_image
         try:
             image = _hero_image(form)
             services.update_process(current_user, process, form.process_data(), image)
@@ -124,6 +124,8 @@ def admin_edit(process_id: int):
             flash(str(error.message), "error")
             return render_template("processes/admin/form.html", form=form, process=process), 422
         db.session.commit()
+        if image and previous and previous != image:
+            _discard_upload(previous)  # the replaced image is no longer shown anywhere
         flash(_("The process has been saved."), "success")
         return redirect(url_for("processes.admin_phases", process_id=process.id))
     status = 422 if request.method == "POST" else 200

@@ -337,3 +337,27 @@ def test_post_without_csrf_token_is_refused(db, client, staff, calendar_process)
     assert client.post(f"/admin/processes/{process.id}/publish").status_code == 400
     db.session.expire_all()
     assert not process.is_published
+
+
+def test_editing_keeps_or_replaces_the_hero_image(app, db, staff, post):
+    from pathlib import Path
+
+    uploads = Path(app.config["UPLOAD_DIR"])
+    data = _valid()
+    data["hero_image"] = (io.BytesIO(_png()), "hero.png", "image/png")
+    assert post("/admin/processes/new", data, content_type="multipart/form-data").status_code == 302
+    process = db.session.scalar(select(Process))
+    first = process.hero_image
+    url = f"/admin/processes/{process.id}/edit"
+    # Saving without a file keeps the image.
+    assert post(url, _valid(title="題名だけ変更"), token_page=url, content_type="multipart/form-data"
+                ).status_code == 302
+    db.session.expire_all()
+    assert (process.title, process.hero_image) == ("題名だけ変更", first)
+    # A new file replaces it, and the old file is removed.
+    data = _valid()
+    data["hero_image"] = (io.BytesIO(_png()), "other.png", "image/png")
+    assert post(url, data, token_page=url, content_type="multipart/form-data").status_code == 302
+    db.session.expire_all()
+    assert process.hero_image != first and (uploads / process.hero_image).is_file()
+    assert not (uploads / first).exists()
