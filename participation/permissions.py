@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Callable
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -144,10 +145,22 @@ def can(user, action: str, target=None) -> bool:
     return rule(user, target)
 
 
+def _come_back_to() -> str | None:
+    """Where a guest returns after signing in: the page itself for a GET; for a form post (which
+    cannot be replayed by a redirect) the same-site page the form was on, if known."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
 def deny(action: str):
     """Guests are sent to sign in and come back; signed-in users get 403."""
     if not is_signed_in(current_user):
-        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+        back = _come_back_to()
+        return redirect(url_for("accounts.sign_in", next=back) if back else url_for("accounts.sign_in"))
     abort(403)
 
 

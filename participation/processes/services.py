@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from participation.accounts.models import Area, User
 from participation.common.errors import DomainError
@@ -182,7 +183,7 @@ def refresh_active_phases(today: date | None = None) -> int:
     """Phase job and on-demand check: bring every process's active phase in line with the calendar."""
     today = today or local_today()
     changed = 0
-    for process in db.session.scalars(select(Process)):
+    for process in db.session.scalars(select(Process).options(selectinload(Process.phases))):
         try:
             with db.session.begin_nested():
                 changed += refresh_active_phase(process, today)

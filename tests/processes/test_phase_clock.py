@@ -99,3 +99,25 @@ def test_pinning_another_phase_moves_the_pin(db, calendar_process, make_user, tr
     db.session.expire_all()
     assert [p.is_pinned for p in process.phases] == [False, False, True]
     assert _active_titles(db, process) == ["検討結果の公表"]
+
+
+def test_the_job_reads_phases_in_a_fixed_number_of_queries(db, calendar_process, travel):
+    from sqlalchemy import event
+
+    travel(BEFORE_MIDNIGHT)
+    for _ in range(4):
+        calendar_process()
+    travel(AFTER_MIDNIGHT)
+    db.session.expire_all()
+    selects = []
+
+    def count(conn, cursor, statement, *args):
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        assert activate_phases() == {"changed": 4}
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(selects) <= 3, selects

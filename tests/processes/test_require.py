@@ -68,3 +68,19 @@ def test_next_cannot_send_a_user_elsewhere(client, csrf, make_user):
                                           "csrf_token": csrf(sign_in)})
     assert response.status_code == 302
     assert "evil.example" not in response.headers["Location"]
+
+
+def test_guest_posting_an_action_comes_back_to_the_page_of_the_form(client, csrf, make_user, calendar_process,
+                                                                    propose_route, travel):
+    travel(MOMENTS["phase1"])
+    process = calendar_process()
+    page = f"/processes/{process.slug}"
+    response = client.post(propose_route.format(slug=process.slug), data={"csrf_token": csrf(page)},
+                           headers={"Referer": f"http://localhost{page}"})
+    assert response.status_code == 302
+    sign_in = response.headers["Location"]
+    assert sign_in == f"/account/sign-in?next={page}"
+    resident = make_user()
+    response = client.post(sign_in, data={"email": resident.email, "password": "correct-horse-battery-42",
+                                          "csrf_token": csrf(sign_in)})
+    assert response.headers["Location"] == page
