@@ -61,6 +61,10 @@ def test_staff_create_a_process(db, staff, post, audit_actions):
     assert (process.start_date, process.end_date, process.is_published) == (date(2026, 4, 1), date(2026, 9, 30),
                                                                              False)
     assert audit_actions() == ["process.create"]
+    from participation.moderation.models import AuditLog
+
+    entry = db.session.scalar(select(AuditLog).where(AuditLog.action == "process.create"))
+    assert (entry.actor_id, entry.target_type, entry.target_id) == (staff.id, "processes", str(process.id))
 
 
 @pytest.mark.parametrize("overrides, message", [
@@ -371,3 +375,20 @@ def test_editing_keeps_or_replaces_the_hero_image(app, db, staff, post):
     db.session.expire_all()
     assert process.hero_image != first and (uploads / process.hero_image).is_file()
     assert not (uploads / first).exists()
+
+
+def test_add_a_theme(db, client, staff, post, audit_actions):
+    from participation.processes.models import ProcessGroup
+
+    data = {"name_ja": "交通", "name_en": "Transport"}
+    assert post("/admin/process-groups", data, token_page="/admin/processes").status_code == 302
+    assert post("/admin/process-groups", data, token_page="/admin/processes").status_code == 302
+    assert gettext("A theme with this name already exists.") in client.get("/admin/processes").get_data(as_text=True)
+    assert post("/admin/process-groups", {"name_ja": "", "name_en": "x"}, token_page="/admin/processes"
+                ).status_code == 302
+    assert [g.name_ja for g in db.session.scalars(select(ProcessGroup))] == ["交通"]
+    assert audit_actions() == ["process_group.create"]
+    # The theme can then be chosen for a process.
+    group = db.session.scalar(select(ProcessGroup))
+    assert post("/admin/processes/new", _valid(group_id=str(group.id))).status_code == 302
+    assert db.session.scalar(select(Process)).group_id == group.id
