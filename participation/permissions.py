@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 from typing import Callable
+from urllib.parse import urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
@@ -94,6 +95,19 @@ def phase_allows(feature: str) -> Predicate:
     return Predicate(check, f"phase_allows({feature})")
 
 
+def phase_shows(feature: str) -> Predicate:
+    """Like phase_allows, for reading: after the last phase its switch keeps applying."""
+
+    def check(user, target):
+        from participation.common.time import local_today
+
+        process = process_of(target)
+        phase = process.reading_phase(local_today()) if process is not None else None
+        return phase is not None and phase.allows(feature)
+
+    return Predicate(check, f"phase_shows({feature})")
+
+
 def participation(component: str, feature: str) -> Predicate:
     """A resident action: an active account, in a published process hosting it, in a phase allowing it."""
     return is_active_user & process_published & hosts(component) & phase_allows(feature)
@@ -115,8 +129,9 @@ RULES: dict[str, Predicate] = {
     "proposals.support": participation("proposals", "proposals.support"),
     "proposals.endorse": participation("proposals", "proposals.endorse"),
     "proposals.comment": participation("proposals", "proposals.comment"),
-    "proposals.answers_visible": is_staff | (process_published & hosts("proposals")
-                                             & phase_allows("proposals.answers_visible")),
+    # Reading the city's answers needs no account; staff read them in any phase (to prepare them).
+    "proposals.answers_visible": hosts("proposals") & (is_staff | (process_published
+                                                                   & phase_shows("proposals.answers_visible"))),
     "surveys.answer": participation("surveys", "surveys.answer"),
     "meetings.register": participation("meetings", "meetings.register"),
     "reports.create": participation("reports", "reports.create"),
@@ -130,10 +145,22 @@ def can(user, action: str, target=None) -> bool:
     return rule(user, target)
 
 
+def _come_back_to() -> str | None:
+    """Where a guest returns after signing in: the page itself for a GET; for a form post (which
+    cannot be replayed by a redirect) the same-site page the form was on, if known."""
+    if request.method in ("GET", "HEAD"):
+        return request.full_path.rstrip("?")
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc == request.host and referrer.path.startswith("/"):
+        return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+    return None
+
+
 def deny(action: str):
     """Guests are sent to sign in and come back; signed-in users get 403."""
     if not is_signed_in(current_user):
-        return redirect(url_for("accounts.sign_in", next=request.full_path.rstrip("?")))
+        back = _come_back_to()
+        return redirect(url_for("accounts.sign_in", next=back) if back else url_for("accounts.sign_in"))
     abort(403)
 
 

@@ -92,6 +92,16 @@ class Process(TimestampMixin, db.Model):
         """The phase that should be active on `today`: the pinned one, else the one by dates."""
         return self.pinned_phase or self.phase_by_date(today)
 
+    def reading_phase(self, today: date) -> "Phase | None":
+        """The phase whose read-only switches (answers_visible) apply: the current one, and once the
+        last phase is over, that last phase (a finished process keeps showing its feedback)."""
+        current = self.current_phase(today)
+        if current is None and self.phases:
+            last = max(self.phases, key=lambda phase: (phase.end_date, phase.position))
+            if today > last.end_date:
+                return last
+        return current
+
     def time_state(self, today: date) -> str:
         if today < self.start_date:
             return "upcoming"

@@ -6,6 +6,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from participation.accounts.models import Area, User
 from participation.common.errors import DomainError
@@ -43,8 +44,12 @@ def _check_process_data(process: Process | None, data: dict) -> None:
 def create_process(actor: User, data: dict, hero_image: str | None = None) -> Process:
     _check_process_data(None, data)
     process = Process(**{k: data[k] for k in PROCESS_FIELDS if k in data}, hero_image=hero_image)
-    db.session.add(process)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two staff creating the same address at the same moment
+            db.session.add(process)
+            db.session.flush()
+    except IntegrityError:
+        raise DomainError(_l("This web address is already used by another process.")) from None
     record_audit(actor, "process.create", process, {"slug": process.slug})
     return process
 
@@ -178,7 +183,7 @@ def refresh_active_phases(today: date | None = None) -> int:
     """Phase job and on-demand check: bring every process's active phase in line with the calendar."""
     today = today or local_today()
     changed = 0
-    for process in db.session.scalars(select(Process)):
+    for process in db.session.scalars(select(Process).options(selectinload(Process.phases))):
         try:
             with db.session.begin_nested():
                 changed += refresh_active_phase(process, today)

@@ -7,15 +7,15 @@ from flask_login import current_user
 
 from participation.accounts import queries as account_queries
 from participation.accounts.forms import PostForm
-from participation.common.errors import DomainError
+from participation.common.errors import DomainError, render_error
 from participation.common.i18n import current_locale
 from participation.common.pagination import paginate
 from participation.common.time import local_today
-from participation.common.uploads import save_image
+from participation.common.uploads import save_image, stored_path
 from participation.extensions import db
 from participation.permissions import can, require
 from participation.processes import queries, services
-from participation.processes.forms import FEATURE_COMPONENT, FEATURE_LABELS, GroupForm, PhaseForm, ProcessForm
+from participation.processes.forms import COMPONENT_LABELS, FEATURE_COMPONENT, FEATURE_LABELS, GroupForm, PhaseForm, ProcessForm
 from participation.processes.models import PHASE_FEATURES, Process
 
 bp = Blueprint("processes", __name__)
@@ -42,14 +42,14 @@ def show(slug: str):
     # On-demand check: the calendar may have passed a boundary since the phase job last ran.
     if services.refresh_active_phase(process, today):
         db.session.commit()
-    allowed_now = [feature for feature in PHASE_FEATURES
-                   if process.hosts(FEATURE_COMPONENT[feature]) and can(current_user, feature, process)]
     phase = process.current_phase(today)
+    # What the phase opens, and which of it this visitor may do (guests: what needs no account).
     open_now = [feature for feature in PHASE_FEATURES
                 if phase is not None and process.hosts(FEATURE_COMPONENT[feature]) and phase.allows(feature)]
+    allowed_now = [feature for feature in open_now if can(current_user, feature, process)]
     return render_template("processes/show.html", process=process, phase=phase, today=today,
                            allowed_now=allowed_now, open_now=open_now, feature_labels=FEATURE_LABELS,
-                           figures=queries.process_figures(process))
+                           figures=queries.process_figures(process), component_labels=COMPONENT_LABELS)
 
 
 # --- administration ------------------------------------------------------------------------
@@ -70,6 +70,13 @@ def _hero_image(form: ProcessForm) -> str | None:
     return None
 
 
+def _discard_upload(name: str | None) -> None:
+    """Remove an image stored for a process that was then not saved (nothing half-stored)."""
+    path = stored_path(name) if name else None
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
 @bp.route("/admin/processes")
 @require("process.manage")
 def admin_index():
@@ -84,10 +91,13 @@ def admin_new():
                        proposal_limit=0)
     _fill_choices(form)
     if form.validate_on_submit():
+        image = None
         try:
-            process = services.create_process(current_user, form.process_data(), _hero_image(form))
+            image = _hero_image(form)
+            process = services.create_process(current_user, form.process_data(), image)
         except DomainError as error:
             db.session.rollback()
+            _discard_upload(image)
             flash(str(error.message), "error")
             return render_template("processes/admin/form.html", form=form, process=None), 422
         db.session.commit()
@@ -104,13 +114,18 @@ def admin_edit(process_id: int):
     form = ProcessForm(obj=process)
     _fill_choices(form)
     if form.validate_on_submit():
+        image, previous = None, process.hero_image
         try:
-            services.update_process(current_user, process, form.process_data(), _hero_image(form))
+            image = _hero_image(form)
+            services.update_process(current_user, process, form.process_data(), image)
         except DomainError as error:
             db.session.rollback()
+            _discard_upload(image)
             flash(str(error.message), "error")
             return render_template("processes/admin/form.html", form=form, process=process), 422
         db.session.commit()
+        if image and previous and previous != image:
+            _discard_upload(previous)  # the replaced image is no longer shown anywhere
         flash(_("The process has been saved."), "success")
         return redirect(url_for("processes.admin_phases", process_id=process.id))
     status = 422 if request.method == "POST" else 200
@@ -223,10 +238,9 @@ def admin_switches(process_id: int):
             enabled.setdefault(int(phase_id), set()).add(feature)
         try:
             services.set_phase_switches(current_user, process, enabled)
-        except DomainError as error:
+        except DomainError as error:  # a tampered form naming another process's phase
             db.session.rollback()
-            flash(str(error.message), "error")
-            return redirect(url_for("processes.admin_switches", process_id=process.id)), 303
+            return render_error(error.status_code, error.message)
         db.session.commit()
         flash(_("The phase switches have been saved."), "success")
         return redirect(url_for("processes.admin_phases", process_id=process.id))
