@@ -69,15 +69,3 @@ def audit_actions(db):
             AuditLog.action.like("process%") | AuditLog.action.like("phase.%")).order_by(AuditLog.id)))
 
     return read
-
-
-@pytest.fixture(autouse=True)
-def _fresh_csrf_token_per_request(app):
-    """The test app context outlives each request, so Flask-WTF's per-request token cache (g.csrf_token)
-    would survive a sign-in that renews the session and every later form would carry a stale token.
-    Drop it at the start of each request, as a real server (one app context per request) does."""
-    from flask import g
-
-    @app.before_request
-    def _drop_cached_csrf_token():
-        g.pop("csrf_token", None)
