@@ -64,23 +64,26 @@ def scheduler_env(database_url, tmp_path):
 
 @pytest.fixture
 def spawn(scheduler_env, tmp_path):
-    """spawn(*flask_args) starts `python -m flask ...` in the repo; every process is killed at teardown."""
+    """spawn(*flask_args) starts `python -m flask ...` in the repo, in a new process group; each group is
+    killed at teardown."""
     processes = []
 
     def start(*args, **extra_env):
         env = dict(scheduler_env, **extra_env)
         log = open(tmp_path / f"proc-{len(processes)}.log", "w")
         proc = subprocess.Popen([sys.executable, "-m", "flask", *args], cwd=REPO, env=env,
-                                stdout=log, stderr=subprocess.STDOUT)
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         proc.log_path = log.name
         processes.append((proc, log))
         return proc
 
     yield start
     for proc, log in processes:
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=10)
+        try:  # the process and anything it started (the reloader's child), by its own process group
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
         log.close()
 
 

@@ -47,3 +47,23 @@ def test_many_processes_running_one_job_for_one_period_run_it_once(app, db, spaw
     assert recorded(tmp_path / "runs.txt") and len(recorded(tmp_path / "runs.txt")) == 1
     run = db.session.scalars(select(JobRun).where(JobRun.name == "test.record")).one()
     assert (run.period_key, run.status, run.counts) == ("race-1", "succeeded", {"recorded": 1})
+
+
+def test_make_run_starts_the_scheduler_in_process_once_under_the_reloader(app, db, spawn, tmp_path):
+    """`make run` = `flask run` with SCHEDULER_IN_PROCESS=1; with --debug the reloader's watching parent
+    must not run a scheduler of its own, the serving child does."""
+    import signal
+    import socket
+
+    from tests.jobs.conftest import wait_for
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    proc = spawn("run", "--debug", "--port", str(port), SCHEDULER_IN_PROCESS="1")
+    ticks = wait_for(lambda: recorded(tmp_path / "runs.txt", "test.tick")[2:], timeout=40)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=20)
+    assert ticks, open(proc.log_path).read()
+    pids = {pid for _period, pid in recorded(tmp_path / "runs.txt", "test.tick")}
+    assert len(pids) == 1 and str(proc.pid) not in pids  # the child (WERKZEUG_RUN_MAIN), not the parent
