@@ -119,10 +119,16 @@ class JobSpec:
     def trigger_args(self, app=None) -> dict:
         """The trigger's keyword arguments, with the deployment's JOB_TRIGGERS override applied."""
         overrides = setting(app, "JOB_TRIGGERS") if app is not None else {}
-        return dict(overrides.get(self.name) or self.trigger)
+        args = dict(overrides.get(self.name) or self.trigger)
+        if "trigger" not in args:
+            raise ValueError(f"JOB_TRIGGERS[{self.name!r}] needs a 'trigger' key: 'cron', 'interval' or 'date'")
+        return args
 
     def describe_trigger(self, app=None) -> str:
-        args = self.trigger_args(app)
+        try:
+            args = self.trigger_args(app)
+        except ValueError as error:
+            return f"invalid: {error}"
         kind = args.pop("trigger", "?")
         return f"{kind}(" + ", ".join(f"{k}={v}" for k, v in args.items()) + ")"
 

@@ -162,3 +162,13 @@ def test_job_triggers_config_overrides_the_registered_trigger(app):
         service.shutdown()
     assert isinstance(retention, IntervalTrigger) and retention.interval == timedelta(minutes=5)
     assert isinstance(phases, CronTrigger)  # not overridden: the registered trigger
+
+
+@pytest.mark.parametrize("override, message", [
+    ({"trigger": "cron", "hour": 25}, "25"),
+    ({"hour": 2}, "needs a 'trigger' key"),
+])
+def test_scheduler_run_refuses_a_bad_trigger_override(app, override, message):
+    app.config["JOB_TRIGGERS"] = {"accounts.retention": override}
+    result = app.test_cli_runner().invoke(args=["scheduler", "run", "--max-seconds", "0"])
+    assert result.exit_code == 1 and "Could not start the scheduler" in result.output and message in result.output
