@@ -76,11 +76,13 @@ def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import admin_bp as accounts_admin_bp
     from participation.accounts.views import bp as accounts_bp
     from participation.core.views import bp as core_bp
+    from participation.jobs.views import bp as jobs_bp
     from participation.moderation.views import bp as moderation_bp
     from participation.notifications.views import bp as notifications_bp
     from participation.processes.views import bp as processes_bp
 
-    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp):
+    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp,
+                      jobs_bp):
         app.register_blueprint(blueprint)
 
 

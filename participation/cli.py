@@ -7,11 +7,14 @@ import click
 from flask import Flask
 
 from participation.extensions import db
+from participation.jobs import cli as jobs_cli
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed)
+    app.cli.add_command(jobs_cli.jobs)
+    app.cli.add_command(jobs_cli.scheduler)
 
 
 @click.group(help="Manage accounts.")

@@ -135,6 +135,8 @@ RULES: dict[str, Predicate] = {
     "surveys.answer": participation("surveys", "surveys.answer"),
     "meetings.register": participation("meetings", "meetings.register"),
     "reports.create": participation("reports", "reports.create"),
+    # scheduled jobs
+    "staff.jobs": is_staff,
 }
 
 def can(user, action: str, target=None) -> bool:

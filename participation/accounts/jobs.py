@@ -1,0 +1,11 @@
+"""Scheduled work of accounts."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from participation.accounts.services import purge_expired
+
+
+def retention(now: datetime) -> dict:
+    """Retention: expired one-time tokens and accounts never confirmed after UNCONFIRMED_ACCOUNT_DAYS."""
+    return purge_expired(now)
