@@ -75,12 +75,14 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
 def _register_blueprints(app: Flask) -> None:
     from participation.accounts.views import admin_bp as accounts_admin_bp
     from participation.accounts.views import bp as accounts_bp
+    from participation.comments.views import bp as comments_bp
     from participation.core.views import bp as core_bp
     from participation.moderation.views import bp as moderation_bp
     from participation.notifications.views import bp as notifications_bp
     from participation.processes.views import bp as processes_bp
 
-    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp):
+    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp,
+                      comments_bp):
         app.register_blueprint(blueprint)
 
 

@@ -62,6 +62,12 @@ def is_self(user, target):
     return is_active_user(user) and target is not None and getattr(target, "id", None) == user.id
 
 
+@predicate
+def is_author(user, target):
+    """The target (a comment, a proposal...) was written by this user."""
+    return is_signed_in(user) and target is not None and getattr(target, "author_id", None) == user.id
+
+
 # --- processes and phases -------------------------------------------------------------------
 def process_of(target):
     """The process a target belongs to: the process itself, or anything with a `.process`."""
@@ -120,6 +126,13 @@ RULES: dict[str, Predicate] = {
     "surveys.answer": participation("surveys", "surveys.answer"),
     "meetings.register": participation("meetings", "meetings.register"),
     "reports.create": participation("reports", "reports.create"),
+    # comments, moderation, notifications (social)
+    "comments.own": is_active_user & is_author,
+    "comments.vote": is_active_user,
+    "moderation.flag": is_active_user,
+    "moderation.manage": is_staff,
+    "notifications.view": is_active_user,
+    "notifications.follow": is_active_user,
 }
 
 def can(user, action: str, target=None) -> bool:

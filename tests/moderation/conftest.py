@@ -1,0 +1,2 @@
+"""Reuses the social fixtures (test target over Process, posting helper)."""
+from tests.comments.conftest import closed_process, count_queries, open_process, page_with_thread, post, test_target  # noqa: F401
