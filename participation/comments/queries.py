@@ -4,7 +4,7 @@ Constant query count whatever the number of comments: the page (with authors), t
 the replies of the page's threads (with authors) and the viewer's own votes."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, joinedload
@@ -24,7 +24,7 @@ class Thread:
     pages: int
     total_top_level: int
     total: int = 0
-    alignment_counts: dict[int, int] = field(default_factory=dict)
+    viewer: object = None
 
     def children(self, comment: Comment) -> list[Comment]:
         return self.replies.get(comment.id, [])
@@ -73,7 +73,7 @@ def thread_for(target_type: str, target_id: int, *, page: int = 1, viewer=None,
             .where(CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(all_ids))
         ).all())
     return Thread(comments=top, replies=replies, my_votes=my_votes, page=page, pages=pages,
-                  total_top_level=top_total, total=total)
+                  total_top_level=top_total, total=total, viewer=viewer)
 
 
 def comment_or_none(comment_id: int) -> Comment | None:

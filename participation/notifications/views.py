@@ -39,6 +39,11 @@ def unread_notifications_count() -> int:
 
 
 @bp.app_template_global()
+def following_available(target_type: str, target) -> bool:
+    return can(current_user, "notifications.follow", target)
+
+
+@bp.app_template_global()
 def following(target_type: str, target) -> bool:
     return services.is_following(current_user, target_type, target.id)
 
