@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import aliased, joinedload
 
 from participation.comments.models import Comment, CommentVote
@@ -41,11 +41,9 @@ class Thread:
 def thread_for(target_type: str, target_id: int, *, page: int = 1, viewer=None,
                per_page: int = TOP_LEVEL_PER_PAGE) -> Thread:
     on_target = (Comment.target_type == target_type, Comment.target_id == target_id)
-    counts = dict(db.session.execute(
-        select(Comment.depth == 0, func.count(Comment.id)).where(*on_target).group_by(Comment.depth == 0)
-    ).all())
-    top_total = counts.get(True, 0) or 0
-    total = sum(counts.values())
+    total, top_total = db.session.execute(
+        select(func.count(Comment.id), func.count(case((Comment.depth == 0, Comment.id)))).where(*on_target)
+    ).one()
     pages = max(1, -(-top_total // per_page))
     page = min(max(int(page or 1), 1), pages)
     top = list(db.session.scalars(
