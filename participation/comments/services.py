@@ -19,6 +19,7 @@ from participation.common.targets import (
     TargetType,
     author_id_of,
     is_hidden,
+    lock_row,
     process_of_target,
     register_target,
 )
@@ -59,6 +60,7 @@ def refresh_counter(target_type_name: str, target_id: int) -> None:
     if target_type is None or not target_type.counter_column:
         return
     model = target_type.model
+    lock_row(model, target_id)
     visible = (select(func.count(Comment.id))
                .where(Comment.target_type == target_type_name, Comment.target_id == target_id,
                       Comment.deleted_at.is_(None), Comment.hidden_at.is_(None))
@@ -111,6 +113,7 @@ def post_comment(author, target_type: str, target_id: int, body: str, alignment,
         if parent.depth >= MAX_DEPTH:
             raise DomainError(_l("Replies can only be nested three levels deep. Please reply higher up."))
         depth = parent.depth + 1
+    lock_row(kind.model, target_id)  # comments on one target are counted one transaction at a time
     process = process_of_target(target)
     comment = Comment(target_type=target_type, target_id=target_id, process_id=getattr(process, "id", None),
                       parent_id=parent.id if parent else None, depth=depth, author_id=author.id, body=body,
@@ -199,6 +202,7 @@ def vote_comment(user, comment: Comment, value: int) -> Comment:
     target = db.session.get(kind.model, comment.target_id) if kind else None
     if kind is None or target is None or not may_comment(user, kind, target):
         raise NotAllowed(_l("Voting on comments is closed here."))
+    lock_row(Comment, comment.id)  # votes on one comment are counted one transaction at a time
     where = and_(CommentVote.comment_id == comment.id, CommentVote.user_id == user.id)
     if value == 0:
         db.session.execute(CommentVote.__table__.delete().where(where))

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import abort
+from sqlalchemy import select
 
 from participation.extensions import db
 
@@ -74,3 +75,13 @@ def text_of(target) -> str:
         if isinstance(value, str):
             return value
     return ""
+
+
+def lock_row(model, row_id: int) -> None:
+    """SELECT ... FOR NO KEY UPDATE on one row (PostgreSQL; SQLite serialises writers anyway).
+
+    Taken before rows that feed a counter are written and the counter is recomputed, so that
+    the recompute starts after concurrent writers on the same row have committed and counts
+    their rows too. Take it before inserting rows that reference this row (FK checks take a
+    share lock; upgrading that later would deadlock)."""
+    db.session.execute(select(model.id).where(model.id == row_id).with_for_update(key_share=True))

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.common.errors import DomainError, NotAllowed
-from participation.common.targets import author_id_of, can_hide, get_target_type, process_of_target
+from participation.common.targets import author_id_of, can_hide, get_target_type, lock_row, process_of_target
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.moderation.models import FLAG_REASONS, AuditLog, Flag
@@ -66,6 +66,7 @@ def flag_content(user, target_type: str, target_id: int, reason: str, details: s
     if len(details) > DETAILS_MAX:
         raise DomainError(_l("Please enter at most %(max)d characters.", max=DETAILS_MAX))
     duplicate = _l("You have already reported this. Thank you, our staff will look at it.")
+    lock_row(kind.model, target_id)  # concurrent flags on one target are counted one at a time
     if db.session.scalar(select(Flag.id).where(Flag.target_type == target_type, Flag.target_id == target_id,
                                                Flag.reporter_id == user.id)) is not None:
         raise DomainError(duplicate, 409)
