@@ -1,7 +1,7 @@
 """Comment endpoints (POST, redirect back to the target) and the thread macro's data loader."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,7 +12,7 @@ from participation.comments.models import Comment
 from participation.common.errors import DomainError
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
-from participation.permissions import deny, is_active_user
+from participation.permissions import deny, is_active_user, is_signed_in
 
 bp = Blueprint("comments", __name__)
 
@@ -45,7 +45,10 @@ def _back(target_type: str, target, comment_id: int | None = None):
     return redirect(f"{url}#comment-{comment_id}" if comment_id else f"{url}#comments")
 
 
-def _guest_or_403():
+def _guest_or_403(back: str):
+    """Guests sign in and come back to the page they were on (these URLs are POST-only)."""
+    if not is_signed_in(current_user):
+        return redirect(url_for("accounts.sign_in", next=back))
     return deny("comments")
 
 
@@ -54,7 +57,7 @@ def create(target_type: str, target_id: int):
     kind = get_target_type(target_type)
     target = load_target(target_type, target_id)
     if not is_active_user(current_user):
-        return _guest_or_403()
+        return _guest_or_403(kind.url(target))
     form = CommentForm()
     parent_id = form.parent_id.data
     if form.validate_on_submit():
@@ -86,7 +89,7 @@ def edit(comment_id: int):
     kind = get_target_type(comment.target_type)
     target = load_target(comment.target_type, comment.target_id)
     if not is_active_user(current_user):
-        return _guest_or_403()
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
     if comment.author_id != current_user.id:
         return deny("comments.own")
     form = EditCommentForm() if request.method == "POST" else EditCommentForm(
@@ -112,7 +115,7 @@ def delete(comment_id: int):
     comment = _load_comment(comment_id)
     target = load_target(comment.target_type, comment.target_id)
     if not is_active_user(current_user):
-        return _guest_or_403()
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
     if not VoteForm().validate_on_submit():
         flash(_("Your form expired. Please try again."), "error")
         return _back(comment.target_type, target, comment.id)
@@ -134,7 +137,7 @@ def vote(comment_id: int):
     comment = _load_comment(comment_id)
     target = load_target(comment.target_type, comment.target_id)
     if not is_active_user(current_user):
-        return _guest_or_403()
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
     form = VoteForm()
     values = {"up": 1, "down": -1, "none": 0}
     if not form.validate_on_submit() or form.value.data not in values:

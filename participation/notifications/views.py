@@ -112,6 +112,8 @@ def follow(target_type: str, target_id: int):
     kind = get_target_type(target_type)
     target = load_target(target_type, target_id)
     if not can(current_user, "notifications.follow", target):
+        if not current_user.is_authenticated:  # POST-only URL: come back to the target after sign-in
+            return redirect(url_for("accounts.sign_in", next=kind.url(target)))
         return deny("notifications.follow")
     form = FollowForm()
     if not form.validate_on_submit() or form.action.data not in ("follow", "unfollow"):

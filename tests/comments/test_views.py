@@ -87,6 +87,7 @@ def test_guest_is_sent_to_sign_in_and_closed_phase_gives_403(client, db, login, 
     response = client.post(f"/comments/{TEST_TARGET}/{open_process.id}",
                            data={"body": "x", "alignment": "0", "csrf_token": guest_token})
     assert response.status_code == 302 and "/account/sign-in" in response.headers["Location"]
+    assert f"next=/processes/{open_process.slug}" in response.headers["Location"].replace("%2F", "/")
     login(make_user())
     token = _token(client, "/account/")
     response = client.post(f"/comments/{TEST_TARGET}/{closed_process.id}",
