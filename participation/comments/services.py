@@ -179,7 +179,7 @@ def delete_comment(user, comment: Comment) -> Comment:
     return comment
 
 
-def _refresh_votes(comment_id: int) -> None:
+def refresh_vote_counts(comment_id: int) -> None:
     up = (select(func.count(CommentVote.id)).where(CommentVote.comment_id == comment_id, CommentVote.value == 1)
           .scalar_subquery())
     down = (select(func.count(CommentVote.id)).where(CommentVote.comment_id == comment_id, CommentVote.value == -1)
@@ -214,7 +214,7 @@ def vote_comment(user, comment: Comment, value: int) -> Comment:
                     db.session.add(CommentVote(comment_id=comment.id, user_id=user.id, value=value))
             except IntegrityError:  # a concurrent request inserted it first: set the value instead
                 db.session.execute(CommentVote.__table__.update().where(where).values(value=value))
-    _refresh_votes(comment.id)
+    refresh_vote_counts(comment.id)
     db.session.expire(comment, ["upvotes", "downvotes"])
     return comment
 
