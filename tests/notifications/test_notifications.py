@@ -224,3 +224,28 @@ def test_deletion_hook_removes_follows_settings_notifications_but_keeps_comments
     assert db.session.get(NotificationSetting, user.id) is None
     kept = db.session.get(Comment, comment.id)
     assert kept.body == "残るコメント" and kept.author.is_deleted
+
+
+def test_mail_outside_a_request_is_rendered_in_each_recipients_locale(app, db, make_user, outbox, monkeypatch):
+    """The catalogues are merged later, so check the locale in force while each mail is rendered."""
+    from flask import has_request_context
+    from flask_babel import get_locale
+
+    seen = []
+    real_render = services.render_template
+
+    def spy(template, **context):
+        seen.append((context["user"].email, str(get_locale())))
+        return real_render(template, **context)
+
+    monkeypatch.setattr(services, "render_template", spy)
+    ja, en = make_user(locale="ja"), make_user(locale="en")
+    daily_ja, daily_en = make_user(locale="ja"), make_user(locale="en")
+    for user in (daily_ja, daily_en):
+        services.set_email_frequency(user, "daily")
+    assert not has_request_context()
+    _notify(db, [ja, en, daily_ja, daily_en])
+    jobs.send_daily_digest(utcnow() + timedelta(minutes=1))
+    assert sorted(seen) == sorted([(ja.email, "ja"), (en.email, "en"), (daily_ja.email, "ja"),
+                                   (daily_en.email, "en")])
+    assert len(outbox()) == 4
