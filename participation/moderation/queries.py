@@ -11,7 +11,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import joinedload
 
 from participation.accounts.models import User
-from participation.common.targets import TARGETS, author_id_of, can_hide
+from participation.common.targets import TARGETS, author_id_of
 from participation.extensions import db
 from participation.moderation.models import Flag
 
@@ -110,4 +110,3 @@ def has_flagged(user, target_type: str, target_id: int) -> bool:
                                                    Flag.reporter_id == user.id)) is not None
 
 
-__all__ = ["moderation_queue", "has_flagged", "can_hide"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from participation.comments.models import Comment
 from participation.common.errors import DomainError, NotAllowed
 from participation.moderation import services
 from participation.moderation.models import AuditLog, Flag
