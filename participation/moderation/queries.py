@@ -108,5 +108,3 @@ def _fill(items: list[QueueItem]) -> None:
 def has_flagged(user, target_type: str, target_id: int) -> bool:
     return db.session.scalar(select(Flag.id).where(Flag.target_type == target_type, Flag.target_id == target_id,
                                                    Flag.reporter_id == user.id)) is not None
-
-
