@@ -3,7 +3,22 @@
 Each feature registers its target type once at import time; comments, moderation and
 notifications work over any registered type. Rows are read with getattr, so a target without
 `author_id`, `hidden_at` or `process` is tolerated (treated as having no author, never hidden,
-no process)."""
+no process).
+
+Registering a type (e.g. in proposals/services.py, at import time):
+
+    register_target(TargetType(name="proposal", model=Proposal,
+                               url=lambda p: f"/proposals/{p.id}", title=lambda p: p.title,
+                               comment_action="proposals.comment", counter_column="comments_count"))
+
+and on the target's page:
+
+    {% from "comments/_thread.html" import comment_thread %}{{ comment_thread("proposal", proposal, None) }}
+    {% from "notifications/_follow.html" import follow_button %}{{ follow_button("proposal", proposal) }}
+    <a href="{{ url_for('moderation.flag', target_type='proposal', target_id=proposal.id) }}">...</a>
+
+A type with comment_action=None takes no comments (e.g. 'comment' itself, which is registered
+for flags and the moderation queue)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
