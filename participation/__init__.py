@@ -72,18 +72,25 @@ def _sqlite_pragmas(dbapi_connection, connection_record):
         cursor.close()
 
 
-def _register_blueprints(app: Flask) -> None:
-    from participation.accounts.views import admin_bp as accounts_admin_bp
-    from participation.accounts.views import bp as accounts_bp
-    from participation.core.views import bp as core_bp
-    from participation.jobs.views import bp as jobs_bp
-    from participation.moderation.views import bp as moderation_bp
-    from participation.notifications.views import bp as notifications_bp
-    from participation.processes.views import bp as processes_bp
+# Every feature's blueprint, one line each ("module:attribute").
+BLUEPRINTS = (
+    "participation.core.views:bp",
+    "participation.accounts.views:bp",
+    "participation.accounts.views:admin_bp",
+    "participation.notifications.views:bp",
+    "participation.moderation.views:bp",
+    "participation.processes.views:bp",
+    "participation.jobs.views:bp",
+    "participation.comments.views:bp",
+)
 
-    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp,
-                      jobs_bp):
-        app.register_blueprint(blueprint)
+
+def _register_blueprints(app: Flask) -> None:
+    from importlib import import_module
+
+    for path in BLUEPRINTS:
+        module, _sep, attribute = path.partition(":")
+        app.register_blueprint(getattr(import_module(module), attribute))
 
 
 def _register_template_helpers(app: Flask) -> None:

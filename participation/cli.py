@@ -8,6 +8,7 @@ from flask import Flask
 
 from participation.extensions import db
 from participation.jobs import cli as jobs_cli
+from participation.notifications.cli import notifications as notifications_cli
 
 
 def register_cli(app: Flask) -> None:
@@ -15,6 +16,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(seed)
     app.cli.add_command(jobs_cli.jobs)
     app.cli.add_command(jobs_cli.scheduler)
+    app.cli.add_command(notifications_cli)
 
 
 @click.group(help="Manage accounts.")

@@ -3,3 +3,5 @@ from participation.accounts import models as accounts_models  # noqa: F401
 from participation.moderation import models as moderation_models  # noqa: F401
 from participation.processes import models as processes_models  # noqa: F401
 from participation.jobs import models as jobs_models  # noqa: F401
+from participation.comments import models as comments_models  # noqa: F401
+from participation.notifications import models as notifications_models  # noqa: F401

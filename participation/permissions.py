@@ -63,6 +63,12 @@ def is_self(user, target):
     return is_active_user(user) and target is not None and getattr(target, "id", None) == user.id
 
 
+@predicate
+def is_author(user, target):
+    """The target (a comment, a proposal...) was written by this user."""
+    return is_signed_in(user) and target is not None and getattr(target, "author_id", None) == user.id
+
+
 # --- processes and phases -------------------------------------------------------------------
 def process_of(target):
     """The process a target belongs to: the process itself, or anything with a `.process`."""
@@ -137,6 +143,13 @@ RULES: dict[str, Predicate] = {
     "reports.create": participation("reports", "reports.create"),
     # scheduled jobs
     "staff.jobs": is_staff,
+    # comments, moderation, notifications (social)
+    "comments.own": is_active_user & is_author,
+    "comments.vote": is_active_user,
+    "moderation.flag": is_active_user,
+    "moderation.manage": is_staff,
+    "notifications.view": is_active_user,
+    "notifications.follow": is_active_user,
 }
 
 def can(user, action: str, target=None) -> bool:

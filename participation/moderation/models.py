@@ -1,9 +1,9 @@
-"""Moderation: the audit log (flags and the moderation queue come with proposals)."""
+"""Moderation: the audit log and flags."""
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import User
@@ -29,4 +29,32 @@ class AuditLog(db.Model):
     __table_args__ = (
         Index("ix_audit_log_target", "target_type", "target_id"),
         Index("ix_audit_log_actor_id", "actor_id"),
+    )
+
+
+FLAG_REASONS = ("spam", "offensive", "off_topic")
+FLAG_RESOLUTIONS = ("hidden", "unhidden", "dismissed")
+
+
+class Flag(db.Model):
+    """A report that a target breaks the rules: once per user per target."""
+
+    __tablename__ = "flags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_type: Mapped[str] = mapped_column(String(30))
+    target_id: Mapped[int] = mapped_column()
+    reporter_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolution: Mapped[str | None] = mapped_column(String(20))
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    reporter: Mapped[User | None] = relationship(foreign_keys=[reporter_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+    __table_args__ = (
+        UniqueConstraint("target_type", "target_id", "reporter_id"),
+        Index("ix_flags_open", "resolved_at", "target_type", "target_id"),
     )

@@ -20,12 +20,18 @@ def test_two_schedulers_started_at_once_run_each_period_once(app, db, spawn, tmp
     periods = Counter(period for period, _pid in runs)
     assert len(periods) >= 2, runs  # the job came due in several periods ...
     assert all(count == 1 for count in periods.values()), runs  # ... and ran once in each
-    # Only the leader ran jobs: test.tick has a new period at every tick, so a second process running
-    # jobs would have left runs of its own.
+    # Only the leader runs jobs: test.tick has a new period (its own instant) at every tick, so every
+    # process running jobs leaves lines. On a loaded machine a heartbeat can miss the lease and leadership
+    # may pass to the other process once; that is allowed, running side by side is not.
     ticks = recorded(tmp_path / "runs.txt", "test.tick")
     assert len(ticks) >= 3, ticks
+    # Ticks in time order: two schedulers running jobs together would interleave their pids (A B A B);
+    # a handover shows as one change of pid.
+    in_order = [pid for _period, pid in sorted(ticks)]
+    switches = sum(1 for before, after in zip(in_order, in_order[1:]) if before != after)
+    assert switches <= 1, in_order
     leaders = {pid for _period, pid in ticks + runs}
-    assert len(leaders) == 1 and leaders <= {str(proc.pid) for proc in procs}, (ticks, runs)
+    assert leaders <= {str(proc.pid) for proc in procs}, (ticks, runs)
 
     rows = db.session.execute(select(JobRun.period_key, JobRun.status, JobRun.attempts)
                               .where(JobRun.name == "test.record")).all()

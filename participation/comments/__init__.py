@@ -1,0 +1,1 @@
+"""Threaded comments on any registered target (proposals, reports, meetings)."""

@@ -1,0 +1,155 @@
+"""Comment endpoints (POST, redirect back to the target) and the thread macro's data loader."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.accounts import services as account_services
+from participation.comments import queries, services
+from participation.comments.forms import CommentForm, EditCommentForm, VoteForm
+from participation.comments.models import Comment
+from participation.common.errors import DomainError
+from participation.common.targets import TARGETS, get_target_type, load_target
+from participation.extensions import db
+from participation.permissions import deny, is_active_user, is_signed_in
+
+bp = Blueprint("comments", __name__)
+
+account_services.DATA_EXPORTERS["comments"] = services.export_comments
+account_services.DATA_EXPORTERS["comment_votes"] = services.export_comment_votes
+
+
+@bp.app_template_global()
+def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
+    """Data for the comment_thread macro: `page` is a number, or None to read ?comments_page=."""
+    if page is None or not str(page).isdigit():
+        raw = request.args.get("comments_page", "1")
+        page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+    return queries.thread_for(target_type, target.id, page=int(page), viewer=current_user)
+
+
+@bp.app_template_global()
+def may_comment(target_type: str, target) -> bool:
+    kind = TARGETS.get(target_type)
+    return kind is not None and services.may_comment(current_user, kind, target)
+
+
+@bp.app_template_global()
+def comment_form(parent_id=None) -> CommentForm:
+    return CommentForm(formdata=None, parent_id=parent_id or "")
+
+
+def _back(target_type: str, target, comment_id: int | None = None):
+    url = TARGETS[target_type].url(target)
+    return redirect(f"{url}#comment-{comment_id}" if comment_id else f"{url}#comments")
+
+
+def _guest_or_403(back: str):
+    """Guests sign in and come back to the page they were on (these URLs are POST-only)."""
+    if not is_signed_in(current_user):
+        return redirect(url_for("accounts.sign_in", next=back))
+    return deny("comments")
+
+
+@bp.route("/comments/<target_type>/<int:target_id>", methods=["POST"])
+def create(target_type: str, target_id: int):
+    kind = get_target_type(target_type)
+    target = load_target(target_type, target_id)
+    if not is_active_user(current_user):
+        return _guest_or_403(kind.url(target))
+    form = CommentForm()
+    parent_id = form.parent_id.data
+    if form.validate_on_submit():
+        try:
+            comment = services.post_comment(
+                current_user, target_type, target_id, form.body.data, form.alignment.data,
+                parent_id=int(parent_id) if parent_id and parent_id.isdigit() else None)
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code in (403, 404):
+                return render_template("comments/form.html", form=form, error=error.message, kind=kind,
+                                       target=target, back=kind.url(target)), error.status_code
+            form.body.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your comment has been published."), "success")
+            return _back(target_type, target, comment.id)
+    return render_template("comments/form.html", form=form, kind=kind, target=target,
+                           back=kind.url(target)), 422
+
+
+def _load_comment(comment_id: int) -> Comment:
+    return db.get_or_404(Comment, comment_id)
+
+
+@bp.route("/comments/<int:comment_id>/edit", methods=["GET", "POST"])
+def edit(comment_id: int):
+    comment = _load_comment(comment_id)
+    kind = get_target_type(comment.target_type)
+    target = load_target(comment.target_type, comment.target_id)
+    if not is_active_user(current_user):
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
+    if comment.author_id != current_user.id:
+        return deny("comments.own")
+    form = EditCommentForm() if request.method == "POST" else EditCommentForm(
+        data={"body": comment.body, "alignment": str(comment.alignment)})
+    if form.validate_on_submit():
+        try:
+            services.edit_comment(current_user, comment, form.body.data, form.alignment.data)
+        except DomainError as error:
+            db.session.rollback()
+            if error.status_code == 403:
+                return deny("comments.own")
+            form.body.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(_("Your comment has been updated."), "success")
+            return _back(comment.target_type, target, comment.id)
+    status = 422 if request.method == "POST" else 200
+    return render_template("comments/edit.html", form=form, comment=comment, kind=kind, target=target), status
+
+
+@bp.route("/comments/<int:comment_id>/delete", methods=["POST"])
+def delete(comment_id: int):
+    comment = _load_comment(comment_id)
+    target = load_target(comment.target_type, comment.target_id)
+    if not is_active_user(current_user):
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
+    if not VoteForm().validate_on_submit():
+        flash(_("Your form expired. Please try again."), "error")
+        return _back(comment.target_type, target, comment.id)
+    try:
+        services.delete_comment(current_user, comment)
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            return deny("comments.own")
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+        flash(_("Your comment has been deleted."), "success")
+    return _back(comment.target_type, target, comment.id)
+
+
+@bp.route("/comments/<int:comment_id>/vote", methods=["POST"])
+def vote(comment_id: int):
+    comment = _load_comment(comment_id)
+    target = load_target(comment.target_type, comment.target_id)
+    if not is_active_user(current_user):
+        return _guest_or_403(TARGETS[comment.target_type].url(target))
+    form = VoteForm()
+    values = {"up": 1, "down": -1, "none": 0}
+    if not form.validate_on_submit() or form.value.data not in values:
+        flash(_("Please check what you entered."), "error")
+        return _back(comment.target_type, target, comment.id)
+    try:
+        services.vote_comment(current_user, comment, values[form.value.data])
+    except DomainError as error:
+        db.session.rollback()
+        if error.status_code == 403:
+            return deny("comments.vote")
+        flash(str(error.message), "error")
+    else:
+        db.session.commit()
+    return _back(comment.target_type, target, comment.id)
