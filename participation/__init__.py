@@ -79,8 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from participation.moderation.views import bp as moderation_bp
     from participation.notifications.views import bp as notifications_bp
     from participation.processes.views import bp as processes_bp
+    from participation.kpi.views import api_bp as kpi_api_bp, bp as kpi_bp
 
-    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp):
+    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp,
+                      kpi_bp, kpi_api_bp):
         app.register_blueprint(blueprint)
 
 

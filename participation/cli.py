@@ -12,6 +12,8 @@ from participation.extensions import db
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed)
+    from participation.kpi.cli import kpi as kpi_cli
+    app.cli.add_command(kpi_cli)
 
 
 @click.group(help="Manage accounts.")

@@ -120,6 +120,9 @@ RULES: dict[str, Predicate] = {
     "surveys.answer": participation("surveys", "surveys.answer"),
     "meetings.register": participation("meetings", "meetings.register"),
     "reports.create": participation("reports", "reports.create"),
+    # kpi
+    "kpi.staff": is_staff,
+    "admin.api_tokens": is_admin,
 }
 
 def can(user, action: str, target=None) -> bool:

@@ -1,0 +1,1 @@
+"""KPI engine: indicator registry, periods, scopes, snapshots, exports, dashboards, open data."""
