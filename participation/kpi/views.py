@@ -1,6 +1,7 @@
 """KPI pages: public dashboard, staff KPI page, API export (bearer token), API token admin, open data."""
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from flask import (Blueprint, Response, flash, jsonify, redirect, render_template, request, send_file,
@@ -72,9 +73,9 @@ def _api(render):
 
 
 def _json(records):
-    response = jsonify(services.export_document(records))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    # json.dumps keeps the contract's key order (Flask's jsonify would sort the keys).
+    body = json.dumps(services.export_document(records), ensure_ascii=False, separators=(",", ":"))
+    return Response(body, mimetype="application/json", headers={"Cache-Control": "no-store"})
 
 
 def csv_response(records, filename: str):
