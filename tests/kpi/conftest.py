@@ -109,3 +109,36 @@ def by_key(records, code, scope_type="platform", scope_id=None, dimension_value=
                and r["scope_id"] == scope_id and r["dimension_value"] == dimension_value]
     assert len(matches) == 1, (code, scope_type, scope_id, dimension_value, matches)
     return matches[0]
+
+
+@pytest.fixture
+def signed_in(app):
+    """signed_in(user) -> a new test client signed in as that user (one client per person)."""
+    from tests.conftest import TEST_PASSWORD, csrf_from
+
+    from flask import g
+    from flask.testing import FlaskClient
+
+    class FreshClient(FlaskClient):
+        """The tests share one app context, so Flask-Login's cached user in `g` would leak between
+        clients: forget it before every request so each client is only who its cookies say."""
+
+        def open(self, *args, **kwargs):
+            import flask_babel
+
+            g.pop("_login_user", None)
+            g.pop("csrf_token", None)   # Flask-WTF caches the session's token in g as well
+            flask_babel.refresh()
+            return super().open(*args, **kwargs)
+
+    def factory(user=None):
+        client = FreshClient(app, app.response_class, use_cookies=True)
+        if user is None:
+            return client
+        token = csrf_from(client.get("/account/sign-in"))
+        response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
+                                                         "csrf_token": token})
+        assert response.status_code == 302
+        return client
+
+    return factory
