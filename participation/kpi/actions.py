@@ -24,23 +24,32 @@ from sqlalchemy.sql import Select
 
 ACTION_COLUMNS = ("user_id", "occurred_at", "process_id", "from_mobile")
 ACTION_SOURCES: dict[str, Callable[[], Select]] = {}
+_AVAILABLE: dict[str, Callable[[], bool]] = {}
 
 
-def register_action_source(name: str, build: Callable[[], Select]) -> None:
+def register_action_source(name: str, build: Callable[[], Select],
+                           available: Callable[[], bool] = lambda: True) -> None:
+    """`available` says whether the source's tables exist in this installation (default: yes)."""
     ACTION_SOURCES[name] = build
+    _AVAILABLE[name] = available
 
 
 def unregister_action_source(name: str) -> None:
     ACTION_SOURCES.pop(name, None)
+    _AVAILABLE.pop(name, None)
+
+
+def active_sources() -> dict[str, Callable[[], Select]]:
+    return {name: build for name, build in ACTION_SOURCES.items() if _AVAILABLE.get(name, lambda: True)()}
 
 
 def has_actions() -> bool:
-    return bool(ACTION_SOURCES)
+    return bool(active_sources())
 
 
 def actions(name: str = "actions"):
-    """The union of every registered action source as a subquery."""
-    selects = [build() for build in ACTION_SOURCES.values()]
+    """The union of every registered (and available) action source as a subquery."""
+    selects = [build() for build in active_sources().values()]
     if not selects:
         raise LookupError("no participation action source is registered")
     for stmt in selects:

@@ -29,6 +29,15 @@ TIERS = ("output", "outcome_1", "outcome_2")
 UNITS = ("count", "persons", "ratio", "days")
 SCOPE_TYPES = ("platform", "process", "area")
 SUPPRESSION_THRESHOLD = 5  # cells counting fewer people are published as null, suppressed
+# Export order: the catalogue of KPI.md (codes not listed here follow, in registration order).
+CATALOGUE = (
+    "processes_open", "meetings_held", "surveys_open", "proposals_answered", "reports_resolved", "participants",
+    "new_registrations", "proposals_submitted", "supports_given", "comments_posted", "survey_responses",
+    "reports_submitted", "meeting_attendees", "repeat_participation_rate", "participants_under_40_share",
+    "participants_by_age_band", "participants_by_area", "mobile_share", "proposal_answer_rate",
+    "median_days_to_answer", "proposal_adoption_rate", "report_resolution_rate", "median_days_to_fix",
+    "reports_confirmed_fixed_rate",
+)
 
 
 @dataclass(frozen=True)
@@ -49,7 +58,6 @@ class Indicator:
     ratio_of_persons: bool = False
     # Whether the source of this indicator exists in this installation.
     available: Callable[[], bool] = lambda: True
-    position: int = 0
 
     def __post_init__(self):
         assert self.tier in TIERS and self.unit in UNITS, self.code
@@ -77,7 +85,10 @@ def register(indicator: Indicator) -> Indicator:
 
 def available_indicators() -> list[Indicator]:
     """Indicators whose source exists, in catalogue order."""
-    return [ind for ind in sorted(INDICATORS.values(), key=lambda i: i.position) if ind.available()]
+    codes = list(INDICATORS)
+    rank = {code: (CATALOGUE.index(code) if code in CATALOGUE else len(CATALOGUE) + codes.index(code))
+            for code in codes}
+    return [ind for ind in sorted(INDICATORS.values(), key=lambda i: rank[i.code]) if ind.available()]
 
 
 # --- building blocks -------------------------------------------------------------------------
@@ -114,10 +125,6 @@ def participants_in(period: Period, scope_type: str):
     return stmt.distinct().subquery("participants")
 
 
-def _position() -> int:
-    return len(INDICATORS)
-
-
 # --- output ----------------------------------------------------------------------------------
 def _processes_open(period: Period, scope_type: str) -> Select:
     stmt = (select(scoped(scope_type, area_col=Process.area_id), func.count(Process.id).label("value"))
@@ -129,7 +136,7 @@ def _processes_open(period: Period, scope_type: str) -> Select:
 register(Indicator(
     code="processes_open", name_ja="実施中の参加プロセス数", name_en="Processes open", tier="output", unit="count",
     definition="processes published and running at period end",
-    scopes=("platform", "area"), query=_processes_open, position=_position(),
+    scopes=("platform", "area"), query=_processes_open,
     scope_notes={"area": "area of the process"},
 ))
 
@@ -147,7 +154,7 @@ def _new_registrations(period: Period, scope_type: str) -> Select:
 register(Indicator(
     code="new_registrations", name_ja="新規登録者数", name_en="New registrations", tier="outcome_1",
     unit="persons", definition="accounts created in the period",
-    scopes=("platform", "area"), query=_new_registrations, position=_position(),
+    scopes=("platform", "area"), query=_new_registrations,
     scope_notes={"area": "the account's consented area (accounts without one are in no area row)"},
 ))
 
@@ -162,7 +169,7 @@ register(Indicator(
     definition="distinct people who did at least one participation action in the period (proposal, support, "
                "endorsement, comment, survey response, report, meeting registration); anonymous survey "
                "responses count once each",
-    scopes=SCOPE_TYPES, query=_participants, available=has_actions, position=_position(),
+    scopes=SCOPE_TYPES, query=_participants, available=has_actions,
     scope_notes={"process": "process of the action", "area": "the participant's consented area"},
 ))
 
@@ -183,7 +190,6 @@ register(Indicator(
     tier="outcome_1", unit="ratio",
     definition="share of the period's participants who also participated in an earlier period",
     scopes=SCOPE_TYPES, query=_repeat_participation_rate, available=has_actions, ratio_of_persons=True,
-    position=_position(),
     scope_notes={"process": "process of the action in the period; earlier participation anywhere on the platform",
                  "area": "the participant's consented area; earlier participation anywhere"},
 ))
@@ -208,7 +214,6 @@ register(Indicator(
     tier="outcome_1", unit="ratio",
     definition="share of participants (with a consented age band) under 40",
     scopes=SCOPE_TYPES, query=_under_40_share, available=has_actions, ratio_of_persons=True,
-    position=_position(),
     scope_notes={"process": "process of the action", "area": "the participant's consented area"},
 ))
 
@@ -226,7 +231,7 @@ register(Indicator(
     code="participants_by_age_band", name_ja="年代別参加者数", name_en="Participants by age band",
     tier="outcome_1", unit="persons", definition="breakdown: one row per age band (consented data only)",
     scopes=SCOPE_TYPES, query=_by_age_band, available=has_actions, dimension="age_band",
-    dimension_values=lambda: list(AGE_BANDS), position=_position(),
+    dimension_values=lambda: list(AGE_BANDS),
     scope_notes={"process": "process of the action", "area": "the participant's consented area"},
 ))
 
@@ -250,7 +255,7 @@ register(Indicator(
     code="participants_by_area", name_ja="地区別参加者数", name_en="Participants by area", tier="outcome_1",
     unit="persons", definition="breakdown: one row per area (consented data only)",
     scopes=("platform", "process"), query=_by_area, available=has_actions, dimension="area",
-    dimension_values=_area_ids, position=_position(),
+    dimension_values=_area_ids,
     scope_notes={"process": "process of the action; dimension_value is the area id"},
 ))
 
@@ -271,6 +276,6 @@ def _mobile_share(period: Period, scope_type: str) -> Select:
 register(Indicator(
     code="mobile_share", name_ja="スマートフォンからの参加の割合", name_en="Share of actions from a phone",
     tier="outcome_1", unit="ratio", definition="share of participation actions made from a phone",
-    scopes=SCOPE_TYPES, query=_mobile_share, available=has_actions, position=_position(),
+    scopes=SCOPE_TYPES, query=_mobile_share, available=has_actions,
     scope_notes={"process": "process of the action", "area": "area of the action's process"},
 ))

@@ -19,6 +19,7 @@ from participation.common.errors import DomainError
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.kpi import periods as P
+from participation.kpi import proposal_indicators  # noqa: F401  (registers the proposal/comment indicators)
 from participation.kpi.engine import evaluate, make_record, scope_entities
 from participation.kpi.models import ApiToken, KpiSnapshot, PushAttempt
 from participation.kpi.periods import Period
