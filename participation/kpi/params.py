@@ -9,6 +9,7 @@ from participation.kpi import periods as P
 from participation.kpi.registry import INDICATORS, SCOPE_TYPES, available_indicators
 
 MAX_COMPUTED_PERIODS = 400  # periods computed on the fly in one request (snapshots are not limited)
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)  # keeps every period and UTC instant representable
 
 
 class BadFilter(ValueError):
@@ -53,6 +54,8 @@ def parse_export_args(args) -> ExportQuery:
             start = end if period_type == "range" else P.containing(period_type, end).start
     except P.PeriodError as error:
         raise BadFilter(f"from/to: {error}") from None
+    if not (EARLIEST <= start <= LATEST and EARLIEST <= end <= LATEST):
+        raise BadFilter(f"dates must lie between {EARLIEST} and {LATEST}")
     if start > end:
         raise BadFilter("from must not be after to")
     if end > _five_years_after(start):

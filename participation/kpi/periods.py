@@ -100,9 +100,9 @@ def covering(period_type: str, start: date, end: date) -> list[Period]:
 
 
 _KEY_PATTERNS = (
-    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$"), lambda m: day(date(*map(int, m.groups())))),
-    (re.compile(r"^(\d{4})-(\d{2})$"), lambda m: month(int(m.group(1)), int(m.group(2)))),
-    (re.compile(r"^FY(\d{4})$", re.IGNORECASE), lambda m: fiscal_year(int(m.group(1)))),
+    (re.compile(r"^(\d{4})-(\d{2})-(\d{2})$", re.ASCII), lambda m: day(date(*map(int, m.groups())))),
+    (re.compile(r"^(\d{4})-(\d{2})$", re.ASCII), lambda m: month(int(m.group(1)), int(m.group(2)))),
+    (re.compile(r"^FY(\d{4})$", re.IGNORECASE | re.ASCII), lambda m: fiscal_year(int(m.group(1)))),
 )
 
 
@@ -124,7 +124,7 @@ def parse_key(key: str) -> Period:
 
 def parse_date(value: str) -> date:
     value = (value or "").strip()
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value, re.ASCII):
         raise PeriodError(f"not a date (YYYY-MM-DD): {value!r}")
     try:
         return date.fromisoformat(value)

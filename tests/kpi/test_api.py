@@ -116,6 +116,9 @@ def test_filters(api_get, dataset):
     {"from": "2026-02-30"},
     {"to": "yesterday"},
     {"period_type": "day", "from": "2024-01-01", "to": "2026-01-01"},  # too many periods to compute live
+    {"period_type": "fiscal_year", "from": "0001-01-01", "to": "0001-12-31"},
+    {"period_type": "month", "from": "9999-12-01", "to": "9999-12-31"},
+    {"from": "２０２６-01-01"},                          # full-width digits are not a date here
 ])
 def test_bad_input_is_a_400_with_a_json_error(api_get, params):
     for path in ("/api/v1/kpis.json", "/api/v1/kpis.csv"):
