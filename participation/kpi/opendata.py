@@ -22,11 +22,19 @@ from participation.extensions import db
 from participation.processes.models import Phase, Process
 
 OPEN_DATA_FILES: dict[str, Callable[[], tuple[list[str], Iterable]]] = {}
+_AVAILABLE: dict[str, Callable[[], bool]] = {}
 BATCH = 1000
 
 
-def register_open_data(name: str, build: Callable[[], tuple[list[str], Iterable]]) -> None:
+def register_open_data(name: str, build: Callable[[], tuple[list[str], Iterable]],
+                       available: Callable[[], bool] = lambda: True) -> None:
+    """`available` says whether the file's tables exist in this installation (default: yes)."""
     OPEN_DATA_FILES[name] = build
+    _AVAILABLE[name] = available
+
+
+def open_data_files() -> dict[str, Callable]:
+    return {name: build for name, build in OPEN_DATA_FILES.items() if _AVAILABLE[name]()}
 
 
 def _processes():
@@ -84,7 +92,7 @@ def stream_zip() -> Iterator[bytes]:
     """The ZIP, chunk by chunk; memory stays bounded by one CSV buffer (about 16 KB)."""
     sink = _Sink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, build in OPEN_DATA_FILES.items():
+        for name, build in open_data_files().items():
             header, rows = build()
             with archive.open(name, mode="w") as entry:
                 for text in stream_csv(header, rows):

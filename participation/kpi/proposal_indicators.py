@@ -16,6 +16,7 @@ from sqlalchemy.sql import Select
 
 from participation.common.models import UTCDateTime
 from participation.kpi.actions import register_action_source
+from participation.kpi.opendata import register_open_data
 from participation.kpi.periods import Period
 from participation.kpi.registry import SCOPE_TYPES, Indicator, in_period, register, scoped
 from participation.kpi.sql import days_between, median_select
@@ -30,14 +31,17 @@ _ID = [("id", Integer)]
 TABLES = SimpleNamespace(
     proposals=_table("proposals", *_ID, ("process_id", Integer), ("author_id", Integer), ("area_id", Integer),
                      ("status", String), ("published_at", UTCDateTime), ("withdrawn_at", UTCDateTime),
-                     ("hidden_at", UTCDateTime), ("from_mobile", Boolean)),
+                     ("hidden_at", UTCDateTime), ("from_mobile", Boolean), ("reference", String),
+                     ("title", String), ("supports_count", Integer), ("endorsements_count", Integer),
+                     ("comments_count", Integer)),
     supports=_table("proposal_supports", *_ID, ("proposal_id", Integer), ("user_id", Integer),
                     ("created_at", UTCDateTime), ("from_mobile", Boolean)),
     endorsements=_table("proposal_endorsements", *_ID, ("proposal_id", Integer), ("user_id", Integer),
                         ("created_at", UTCDateTime), ("from_mobile", Boolean)),
     answers=_table("proposal_answers", *_ID, ("proposal_id", Integer), ("state_id", Integer),
-                   ("published_at", UTCDateTime)),
-    states=_table("proposal_answer_states", *_ID, ("code", String), ("is_accepted", Boolean)),
+                   ("published_at", UTCDateTime), ("body", String)),
+    states=_table("proposal_answer_states", *_ID, ("code", String), ("is_accepted", Boolean),
+                  ("label_ja", String), ("label_en", String)),
     comments=_table("comments", *_ID, ("process_id", Integer), ("author_id", Integer), ("created_at", UTCDateTime),
                     ("deleted_at", UTCDateTime), ("hidden_at", UTCDateTime), ("from_mobile", Boolean)),
 )
@@ -243,3 +247,33 @@ for definition in (
          query=_proposal_adoption_rate, available=HAS_ANSWERS, scope_notes=_NOTES),
 ):
     register(Indicator(scopes=SCOPE_TYPES, **definition))
+
+
+# --- open data: published proposals with their published answers and counts ---------------------
+def _open_data_proposals():
+    from participation.extensions import db
+
+    p, a, s = TABLES.proposals, TABLES.answers, TABLES.states
+    header = ["proposal_id", "reference", "process_id", "title", "published_at", "supports_count",
+              "endorsements_count", "comments_count", "answer_state", "answer_state_ja", "answer_published_at",
+              "answer"]
+    answer = a.outerjoin(s, s.c.id == a.c.state_id)
+    published_answer = (select(a.c.proposal_id, s.c.code, s.c.label_ja, a.c.published_at, a.c.body)
+                        .select_from(answer).where(a.c.published_at.is_not(None)).subquery("published_answer"))
+    stmt = (select(p.c.id, p.c.reference, p.c.process_id, p.c.title, p.c.published_at, p.c.supports_count,
+                   p.c.endorsements_count, p.c.comments_count, published_answer.c.code, published_answer.c.label_ja,
+                   published_answer.c.published_at, published_answer.c.body)
+            .select_from(p.join(Process, Process.id == p.c.process_id)
+                         .outerjoin(published_answer, published_answer.c.proposal_id == p.c.id))
+            .where(p.c.status == "published", p.c.published_at.is_not(None), p.c.hidden_at.is_(None),
+                   Process.published_at.is_not(None))
+            .order_by(p.c.id))
+
+    def rows():
+        for row in db.session.execute(stmt.execution_options(yield_per=1000)):
+            yield [*row[:4], row[4].isoformat(), *row[5:10], row[10].isoformat() if row[10] else None, row[11]]
+
+    return header, rows()
+
+
+register_open_data("proposals.csv", _open_data_proposals, _installed("proposals", "answers", "states"))

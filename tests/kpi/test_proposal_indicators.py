@@ -19,14 +19,17 @@ T = SimpleNamespace(
     proposals=Table("kpi_t_proposals", meta, _id(), Column("process_id", Integer), Column("author_id", Integer),
                     Column("area_id", Integer), Column("status", String(20)), Column("published_at", UTCDateTime),
                     Column("withdrawn_at", UTCDateTime), Column("hidden_at", UTCDateTime),
-                    Column("from_mobile", Boolean, default=False)),
+                    Column("from_mobile", Boolean, default=False), Column("reference", String(20)),
+                    Column("title", String(150)), Column("supports_count", Integer, default=0),
+                    Column("endorsements_count", Integer, default=0), Column("comments_count", Integer, default=0)),
     supports=Table("kpi_t_supports", meta, _id(), Column("proposal_id", Integer), Column("user_id", Integer),
                    Column("created_at", UTCDateTime), Column("from_mobile", Boolean, default=False)),
     endorsements=Table("kpi_t_endorsements", meta, _id(), Column("proposal_id", Integer), Column("user_id", Integer),
                        Column("created_at", UTCDateTime), Column("from_mobile", Boolean, default=False)),
     answers=Table("kpi_t_answers", meta, _id(), Column("proposal_id", Integer), Column("state_id", Integer),
-                  Column("published_at", UTCDateTime)),
-    states=Table("kpi_t_states", meta, _id(), Column("code", String(20)), Column("is_accepted", Boolean)),
+                  Column("published_at", UTCDateTime), Column("body", String(2000))),
+    states=Table("kpi_t_states", meta, _id(), Column("code", String(20)), Column("is_accepted", Boolean),
+                 Column("label_ja", String(40)), Column("label_en", String(40))),
     comments=Table("kpi_t_comments", meta, _id(), Column("process_id", Integer), Column("author_id", Integer),
                    Column("created_at", UTCDateTime), Column("deleted_at", UTCDateTime), Column("hidden_at", UTCDateTime),
                    Column("from_mobile", Boolean, default=False)),
@@ -36,7 +39,9 @@ CODES = ["proposals_answered", "proposals_submitted", "supports_given", "comment
          "median_days_to_answer", "proposal_adoption_rate", "participants"]
 
 
-def test_not_exported_before_the_tables_exist(app):
+def test_not_exported_before_the_tables_exist(db):
+    if "proposals" in db.metadata.tables:
+        pytest.skip("the proposals feature is installed")
     codes = {ind.code for ind in available_indicators()}
     assert not codes & set(CODES)
 
@@ -54,7 +59,8 @@ def june(db, add_area, monkeypatch):
     db.session.commit()
     run = lambda table, **values: db.session.execute(table.insert().values(**values))  # noqa: E731
     # proposals (id: process, author, published ...)
-    run(T.proposals, id=1, process_id=p1.id, author_id=1, status="published", published_at=jst(2026, 6, 2, 9))
+    run(T.proposals, id=1, process_id=p1.id, author_id=1, status="published", published_at=jst(2026, 6, 2, 9),
+        reference="P-2026-000001", title="駅前に駐輪場を", supports_count=2, comments_count=1)
     run(T.proposals, id=2, process_id=p1.id, author_id=2, area_id=south.id, status="published",
         published_at=jst(2026, 5, 20, 9))
     run(T.proposals, id=3, process_id=p2.id, author_id=3, status="published", published_at=jst(2026, 6, 10),
@@ -78,12 +84,12 @@ def june(db, add_area, monkeypatch):
     run(T.comments, process_id=p2.id, author_id=1, created_at=jst(2026, 6, 6))
     run(T.comments, process_id=None, author_id=8, created_at=jst(2026, 6, 7))
     # answers: states, then A1 on 2 (20 days, accepted), A2 on 1 (10 days, rejected), A3 in July, A4 unpublished
-    run(T.states, id=1, code="accepted", is_accepted=True)
-    run(T.states, id=2, code="rejected", is_accepted=False)
-    run(T.answers, proposal_id=2, state_id=1, published_at=jst(2026, 6, 9, 9))
+    run(T.states, id=1, code="accepted", is_accepted=True, label_ja="採用")
+    run(T.states, id=2, code="rejected", is_accepted=False, label_ja="不採用")
+    run(T.answers, proposal_id=2, state_id=1, published_at=jst(2026, 6, 9, 9), body="実施します")
     run(T.answers, proposal_id=1, state_id=2, published_at=jst(2026, 6, 12, 9))
     run(T.answers, proposal_id=4, state_id=1, published_at=jst(2026, 7, 5))
-    run(T.answers, proposal_id=6, state_id=1, published_at=None)
+    run(T.answers, proposal_id=6, state_id=1, published_at=None, body="まだ公開しない回答")
     db.session.commit()
     yield {"records": services.compute(CODES, P.month(2026, 6)), "p1": str(p1.id), "p2": str(p2.id),
            "north": str(north.id), "south": str(south.id)}
@@ -125,3 +131,18 @@ def test_answers(june):
 def test_participants_over_every_action_source(june):
     # authors 1, 3, 4 (published in June); supporters 2, 3, 1; commenters 5, 6, 7, 1, 8
     assert by_key(june["records"], "participants")["value"] == 8
+
+
+def test_open_data_lists_published_proposals_with_published_answers(june, client):
+    import io
+    import zipfile
+
+    archive = zipfile.ZipFile(io.BytesIO(client.get("/open-data.zip").get_data()))
+    text = archive.read("proposals.csv").decode("utf-8-sig")
+    rows = [line.split(",") for line in text.split("\r\n")[1:-1]]
+    assert [row[0] for row in rows] == ["1", "2", "4", "6"]     # 3 hidden, 5 draft, 7 and 8 withdrawn
+    first = dict(zip(text.split("\r\n")[0].split(","), rows[0]))
+    assert (first["reference"], first["title"], first["supports_count"], first["answer_state"]) == (
+        "P-2026-000001", "駅前に駐輪場を", "2", "rejected")
+    assert rows[1][8:10] == ["accepted", "採用"] and rows[1][-1] == "実施します"
+    assert "まだ公開しない回答" not in text and rows[3][8] == ""
