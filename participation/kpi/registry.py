@@ -20,6 +20,7 @@ from sqlalchemy import and_, case, func, null, select
 from sqlalchemy.sql import Select
 
 from participation.accounts.models import AGE_BANDS, UNDER_40_BANDS, Area, ParticipantProfile, User
+from participation.common.time import local_today, utcnow
 from participation.kpi.actions import actions, has_actions
 from participation.kpi.periods import Period
 from participation.processes.models import Process
@@ -127,15 +128,18 @@ def participants_in(period: Period, scope_type: str):
 
 # --- output ----------------------------------------------------------------------------------
 def _processes_open(period: Period, scope_type: str) -> Select:
+    # A period still under way (the current month or fiscal year) is measured as of today.
+    as_of = min(period.end, local_today())
+    until = min(period.end_utc, utcnow())
     stmt = (select(scoped(scope_type, area_col=Process.area_id), func.count(Process.id).label("value"))
-            .where(Process.published_at.is_not(None), Process.published_at < period.end_utc,
-                   Process.start_date <= period.end, Process.end_date >= period.end))
+            .where(Process.published_at.is_not(None), Process.published_at < until,
+                   Process.start_date <= as_of, Process.end_date >= as_of))
     return stmt.group_by(Process.area_id) if scope_type == "area" else stmt
 
 
 register(Indicator(
     code="processes_open", name_ja="実施中の参加プロセス数", name_en="Processes open", tier="output", unit="count",
-    definition="processes published and running at period end",
+    definition="processes published and running at period end (today for a period still under way)",
     scopes=("platform", "area"), query=_processes_open,
     scope_notes={"area": "area of the process"},
 ))

@@ -1,5 +1,5 @@
 """Every implemented indicator on a small hand-built dataset; expected values worked out by hand."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -160,3 +160,15 @@ def test_suppression_rule():
     share = INDICATORS["participants_under_40_share"]
     assert suppress(share, None, 4, 10) == (None, None, None, True)
     assert suppress(share, None, 5, 10) == (0.5, 5, 10, False)
+
+
+def test_processes_open_in_a_period_under_way_is_measured_today(db):
+    from participation.common.time import local_today, utcnow
+
+    today = local_today()
+    _process(db, "now", today - timedelta(days=3), today + timedelta(days=3), utcnow() - timedelta(hours=1))
+    _process(db, "ends-today", today - timedelta(days=3), today, utcnow() - timedelta(hours=1))
+    _process(db, "later", today + timedelta(days=1), date(today.year + 2, 3, 31), utcnow() - timedelta(hours=1))
+    year = P.containing("fiscal_year", today)
+    # Measured today, not on 31 March: "later" has not started yet.
+    assert by_key(services.compute(["processes_open"], year), "processes_open")["value"] == 2
