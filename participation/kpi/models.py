@@ -12,6 +12,10 @@ from participation.common.time import utcnow
 from participation.extensions import db
 
 
+# KPIs count accounts created in a period (new_registrations): index the users table's creation time.
+Index("ix_users_created_at", User.__table__.c.created_at)
+
+
 class KpiSnapshot(db.Model):
     """One stored figure. scope_id / dimension / dimension_value hold '' (never NULL) so that the
     unique constraint also holds for platform rows and rows without a breakdown (NULLs are distinct

@@ -180,12 +180,14 @@ register(Indicator(
 
 def _repeat_participation_rate(period: Period, scope_type: str) -> Select:
     p = participants_in(period, scope_type)
-    earlier_actions = actions("earlier_actions")
-    earlier = (select(earlier_actions.c.user_id).where(earlier_actions.c.occurred_at < period.start_utc)
-               .distinct().subquery("earlier"))
-    return (select(p.c.scope_id, func.count(earlier.c.user_id).label("numerator"),
+    earlier = actions("earlier_actions")
+    # EXISTS per participant (index on each source's user column) instead of building the set of
+    # everyone who ever acted before the period.
+    acted_before = (select(earlier.c.user_id)
+                    .where(earlier.c.user_id == p.c.user_id, earlier.c.occurred_at < period.start_utc)
+                    .exists())
+    return (select(p.c.scope_id, func.coalesce(func.sum(case((acted_before, 1), else_=0)), 0).label("numerator"),
                    func.count(p.c.user_id).label("denominator"))
-            .select_from(p.outerjoin(earlier, earlier.c.user_id == p.c.user_id))
             .group_by(p.c.scope_id))
 
 
