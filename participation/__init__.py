@@ -82,6 +82,8 @@ BLUEPRINTS = (
     "participation.processes.views:bp",
     "participation.jobs.views:bp",
     "participation.comments.views:bp",
+    "participation.kpi.views:bp",
+    "participation.kpi.views:api_bp",
 )
 
 

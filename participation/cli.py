@@ -17,6 +17,8 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(jobs_cli.jobs)
     app.cli.add_command(jobs_cli.scheduler)
     app.cli.add_command(notifications_cli)
+    from participation.kpi.cli import kpi as kpi_cli
+    app.cli.add_command(kpi_cli)
 
 
 @click.group(help="Manage accounts.")

@@ -76,4 +76,5 @@ def load_config() -> dict:
         "ARGON2_TIME_COST": int(os.environ.get("ARGON2_TIME_COST", "3")),
         "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", "65536")),
         "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),
+        "KPI_PUSH_URL": os.environ.get("KPI_PUSH_URL", ""), "KPI_PUSH_SECRET": os.environ.get("KPI_PUSH_SECRET", ""),
     }

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from participation.accounts import services as account_services
 from participation.accounts.models import Area, User
 from participation.extensions import db
+from participation.kpi import demo as kpi_demo
 from participation.processes import demo as processes_demo
 
 DEMO_PASSWORD = "demo-password-2026"
@@ -34,4 +35,5 @@ def load_demo() -> bool:
     db.session.flush()
     processes_demo.load(admin)
     db.session.commit()
+    kpi_demo.load()
     return True

@@ -150,6 +150,9 @@ RULES: dict[str, Predicate] = {
     "moderation.manage": is_staff,
     "notifications.view": is_active_user,
     "notifications.follow": is_active_user,
+    # kpi
+    "kpi.staff": is_staff,
+    "admin.api_tokens": is_admin,
 }
 
 def can(user, action: str, target=None) -> bool:
