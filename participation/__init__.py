@@ -79,8 +79,10 @@ def _register_blueprints(app: Flask) -> None:
     from participation.moderation.views import bp as moderation_bp
     from participation.notifications.views import bp as notifications_bp
     from participation.processes.views import bp as processes_bp
+    from participation.proposals.views import bp as proposals_bp
 
-    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp):
+    for blueprint in (core_bp, accounts_bp, accounts_admin_bp, notifications_bp, moderation_bp, processes_bp,
+                      proposals_bp):
         app.register_blueprint(blueprint)
 
 
