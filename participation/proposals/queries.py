@@ -5,7 +5,7 @@ import re
 import unicodedata
 from datetime import timedelta
 
-from flask import g, has_app_context
+from flask import has_request_context, request
 from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -23,7 +23,7 @@ _SPACE_RE = re.compile(r"\s+")
 # --- limits and windows ----------------------------------------------------------------------
 def supports_used(user, process) -> int:
     """How many supports `user` has given in `process` (cached per request: no N+1 in lists)."""
-    cache = g.setdefault("_proposal_supports_used", {}) if has_app_context() else {}
+    cache = _request_cache()
     key = (user.id, process.id)
     if key not in cache:
         cache[key] = db.session.scalar(
@@ -32,9 +32,19 @@ def supports_used(user, process) -> int:
     return cache[key]
 
 
+def _request_cache() -> dict:
+    if not has_request_context():
+        return {}
+    holder = request._get_current_object()
+    cache = getattr(holder, "_proposal_supports_used", None)
+    if cache is None:
+        cache = {}
+        holder._proposal_supports_used = cache
+    return cache
+
+
 def forget_supports_used() -> None:
-    if has_app_context():
-        g.pop("_proposal_supports_used", None)
+    _request_cache().clear()
 
 
 def supports_left(user, process) -> int | None:
