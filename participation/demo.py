@@ -7,6 +7,7 @@ from participation.accounts import services as account_services
 from participation.accounts.models import Area, User
 from participation.extensions import db
 from participation.processes import demo as processes_demo
+from participation.proposals import demo as proposals_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_LOGINS = [
@@ -33,5 +34,6 @@ def load_demo() -> bool:
         account_services.create_user(email=email, display_name=name, password=DEMO_PASSWORD, role="resident")
     db.session.flush()
     processes_demo.load(admin)
+    proposals_demo.load(admin)
     db.session.commit()
     return True
