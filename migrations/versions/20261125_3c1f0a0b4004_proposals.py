@@ -84,6 +84,8 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_proposals_process_id'), ['process_id'], unique=False)
         batch_op.create_index('ix_proposals_process_status_published', ['process_id', 'status', 'published_at'], unique=False)
         batch_op.create_index('ix_proposals_process_supports', ['process_id', 'supports_count'], unique=False)
+        batch_op.create_index('ix_proposals_process_endorsements', ['process_id', 'endorsements_count'], unique=False)
+        batch_op.create_index('ix_proposals_process_comments', ['process_id', 'comments_count'], unique=False)
 
     op.create_table('proposal_answers',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -206,6 +208,8 @@ def downgrade():
 
     op.drop_table('proposal_answers')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
+        batch_op.drop_index('ix_proposals_process_comments')
+        batch_op.drop_index('ix_proposals_process_endorsements')
         batch_op.drop_index('ix_proposals_process_supports')
         batch_op.drop_index('ix_proposals_process_status_published')
         batch_op.drop_index(batch_op.f('ix_proposals_process_id'))

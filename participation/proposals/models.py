@@ -64,6 +64,8 @@ class Proposal(TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_proposals_process_status_published", "process_id", "status", "published_at"),
         Index("ix_proposals_process_supports", "process_id", "supports_count"),
+        Index("ix_proposals_process_endorsements", "process_id", "endorsements_count"),
+        Index("ix_proposals_process_comments", "process_id", "comments_count"),
     )
 
     @property

@@ -18,7 +18,7 @@ from participation.accounts.forms import PostForm
 from participation.common.csvstream import stream_csv
 from participation.common.errors import DomainError
 from participation.common.i18n import current_locale
-from participation.common.pagination import paginate
+from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.uploads import save_image
 from participation.extensions import db
@@ -70,6 +70,21 @@ def _random_seed() -> int:
         seed = secrets.randbelow(2_000_000_000)
         session["proposal_seed"] = seed
     return seed
+
+
+_MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
+
+
+def list_excerpt(body: str | None, length: int = 120) -> str:
+    """A cheap plain-text excerpt for list cards (escaped by the template like any text; no HTML).
+    text.excerpt renders Markdown and cleans it with bleach, which is too slow for 20 cards a request."""
+    text = " ".join(_MARKDOWN_MARKS.sub("", (body or "")[: length * 3]).split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+@bp.app_template_filter("list_excerpt")
+def _list_excerpt_filter(body):
+    return list_excerpt(body)
 
 
 def _fill_choices(form: ProposalForm, process: Process) -> None:
@@ -133,11 +148,12 @@ def index(slug: str):
     query = (request.args.get("q") or "").strip()[:100]
     mine = request.args.get("mine") == "1" and current_user.is_authenticated
     supported = request.args.get("supported") == "1" and current_user.is_authenticated
-    stmt = queries.list_proposals(process, current_user, status=status, state=state,
-                                  category_id=_int_arg("category"), area_id=_int_arg("area"), mine=mine,
-                                  supported=supported, query=query, sort=sort,
-                                  seed=_random_seed() if sort == "random" else 0)
-    page = paginate(stmt)
+    filters = dict(status=status, state=state, category_id=_int_arg("category"), area_id=_int_arg("area"),
+                   mine=mine, supported=supported, query=query)
+    stmt = queries.list_proposals(process, current_user, sort=sort, seed=_random_seed() if sort == "random" else 0,
+                                  **filters)
+    page = db.paginate(stmt, page=page_arg(), per_page=DEFAULT_PER_PAGE, error_out=False, count=False)
+    page.total = queries.count_proposals(process, current_user, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
     drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
