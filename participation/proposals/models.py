@@ -62,7 +62,8 @@ class Proposal(TimestampMixin, db.Model):
     answer: Mapped["ProposalAnswer | None"] = relationship(back_populates="proposal", uselist=False)
 
     __table_args__ = (
-        Index("ix_proposals_process_status_published", "process_id", "status", "published_at"),
+        # Covers the list's count and its "recent" order (hidden_at IS NULL is an equality for the planner).
+        Index("ix_proposals_listing", "process_id", "status", "hidden_at", "published_at"),
         Index("ix_proposals_process_supports", "process_id", "supports_count"),
         Index("ix_proposals_process_endorsements", "process_id", "endorsements_count"),
         Index("ix_proposals_process_comments", "process_id", "comments_count"),

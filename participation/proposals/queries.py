@@ -226,17 +226,46 @@ def list_proposals(process, user, *, sort: str = "recent", seed: int = 0, **filt
     """The list page's select: visible proposals of a process (filters: status, state, category_id,
     area_id, mine, supported, query, staff) with author, category, area and answer loaded by a
     constant number of IN queries (no N+1, and no joins under the ORDER BY ... LIMIT)."""
-    order = {
+    return (select(Proposal).where(*_conditions(process, user, **filters))
+            .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
+                     selectinload(Proposal.answer).joinedload(ProposalAnswer.state))
+            .order_by(*_order(sort, seed)))
+
+
+def _order(sort: str, seed: int) -> tuple:
+    return {
         "supports": (Proposal.supports_count.desc(), Proposal.id.desc()),
         "endorsements": (Proposal.endorsements_count.desc(), Proposal.id.desc()),
         "comments": (Proposal.comments_count.desc(), Proposal.id.desc()),
         "recent": (Proposal.published_at.desc(), Proposal.id.desc()),
         "random": (random_order(seed), Proposal.id),
     }[sort if sort in SORTS else "recent"]
-    return (select(Proposal).where(*_conditions(process, user, **filters))
-            .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
-                     selectinload(Proposal.answer).joinedload(ProposalAnswer.state))
-            .order_by(*order))
+
+
+class ProposalPage:
+    """One page of proposals with what the pager macro needs (page, pages, has_prev/next, ...)."""
+
+    def __init__(self, items: list, page: int, per_page: int, total: int):
+        self.items, self.page, self.per_page, self.total = items, page, per_page, total
+        self.pages = max(0, -(-total // per_page))
+        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.prev_num, self.next_num = page - 1, page + 1
+
+
+def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
+              **filters) -> ProposalPage:
+    """The list page in a constant number of queries, fast at 100,000 proposals: the page's ids are
+    sorted on the indexes alone (a deferred join: no row bodies in the sorter), then those rows and
+    their author, category, area and answer are loaded by id."""
+    conditions = _conditions(process, user, **filters)
+    ids = list(db.session.scalars(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
+                                  .limit(per_page).offset((page - 1) * per_page)))
+    rows = {p.id: p for p in db.session.scalars(
+        select(Proposal).where(Proposal.id.in_(ids or [-1]))
+        .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
+                 selectinload(Proposal.answer).joinedload(ProposalAnswer.state)))}
+    total = db.session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
+    return ProposalPage([rows[i] for i in ids if i in rows], page, per_page, total)
 
 
 def count_proposals(process, user, **filters) -> int:

@@ -150,10 +150,8 @@ def index(slug: str):
     supported = request.args.get("supported") == "1" and current_user.is_authenticated
     filters = dict(status=status, state=state, category_id=_int_arg("category"), area_id=_int_arg("area"),
                    mine=mine, supported=supported, query=query)
-    stmt = queries.list_proposals(process, current_user, sort=sort, seed=_random_seed() if sort == "random" else 0,
-                                  **filters)
-    page = db.paginate(stmt, page=page_arg(), per_page=DEFAULT_PER_PAGE, error_out=False, count=False)
-    page.total = queries.count_proposals(process, current_user, **filters)
+    page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
+                             seed=_random_seed() if sort == "random" else 0, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
     drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
