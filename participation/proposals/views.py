@@ -22,6 +22,7 @@ from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.uploads import save_image
 from participation.extensions import db
+from participation.moderation.services import record_audit
 from participation.permissions import can, deny, require
 from participation.processes import queries as process_queries
 from participation.processes.models import Process
@@ -278,6 +279,10 @@ def withdraw(proposal_id: int):
 # --- a proposal ------------------------------------------------------------------------------
 @bp.route("/proposals/<int:proposal_id>")
 def show(proposal_id: int):
+    """A proposal. Answer visibility (decided for issue 4): a published answer (published_at set, now or
+    by the scheduled job) is public on the proposal's page from then on; the phase switch
+    'proposals.answers_visible' decides whether the list shows answer badges and the answer filter.
+    Unpublished or scheduled answers are shown to staff only."""
     proposal = _proposal(proposal_id)
     if proposal.is_draft:
         return redirect(url_for("proposals.preview", proposal_id=proposal.id))
@@ -428,10 +433,17 @@ def _export_record(proposal: Proposal, locale: str) -> dict:
     }
 
 
+def _audit_export(process: Process, fmt: str) -> None:
+    """Exports contain participants' names: record who took one (committed before streaming)."""
+    record_audit(current_user, "proposal.export", process, {"format": fmt})
+    db.session.commit()
+
+
 @bp.route("/staff/processes/<slug>/proposals.csv")
 @require("staff.answer")
 def export_csv(slug: str):
     process = _staff_process(slug)
+    _audit_export(process, "csv")
     locale = current_locale()
     rows = ([_export_record(p, locale)[key] for key in EXPORT_HEADER] for p in queries.export_rows(process))
     response = Response(stream_with_context(stream_csv(EXPORT_HEADER, rows)), mimetype="text/csv; charset=utf-8")
@@ -443,6 +455,7 @@ def export_csv(slug: str):
 @require("staff.answer")
 def export_json(slug: str):
     process = _staff_process(slug)
+    _audit_export(process, "json")
     locale = current_locale()
 
     def generate():

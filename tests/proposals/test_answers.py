@@ -183,3 +183,4 @@ def test_exports_csv_and_json(client, login, make_user, make_process, make_propo
     data = json.loads(client.get(f"/staff/processes/{process.slug}/proposals.json").get_data(as_text=True))
     assert data["process"] == process.slug and len(data["proposals"]) == 2
     assert {p["reference"] for p in data["proposals"]} == {evil.reference, plain.reference}
+    assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "proposal.export")) == 2
