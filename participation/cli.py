@@ -7,11 +7,13 @@ import click
 from flask import Flask
 
 from participation.extensions import db
+from participation.proposals.cli import proposals as proposals_cli
 
 
 def register_cli(app: Flask) -> None:
     app.cli.add_command(users)
     app.cli.add_command(seed)
+    app.cli.add_command(proposals_cli)
 
 
 @click.group(help="Manage accounts.")

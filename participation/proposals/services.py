@@ -25,7 +25,9 @@ TITLE_MIN, TITLE_MAX, BODY_MIN = 15, 150, 15
 # Called with each ProposalAnswer when it becomes public (immediately or by the scheduled job),
 # inside the same transaction. The integrator appends the notification sender here.
 ANSWER_PUBLISHED_HOOKS: list[Callable[[ProposalAnswer], None]] = []
-# Called with (proposal, user) after a proposal is published (e.g. the author follows it).
+# Called with (answer, previous_state_code) when the state of an already published answer changes.
+ANSWER_STATE_CHANGED_HOOKS: list[Callable[[ProposalAnswer, str], None]] = []
+# Called with the proposal after it is published (e.g. the author follows it).
 PROPOSAL_PUBLISHED_HOOKS: list[Callable[[Proposal], None]] = []
 
 
@@ -283,6 +285,9 @@ def save_answer(actor, proposal: Proposal, data: dict, now: datetime | None = No
     if mode == "now" and not answer.is_published:
         answer.publish_at = now
         _publish(answer, now)
+    elif answer.is_published and before is not None and before != state.code:
+        for hook in ANSWER_STATE_CHANGED_HOOKS:
+            hook(answer, before)
     return answer
 
 

@@ -389,9 +389,11 @@ def staff_answer(proposal_id: int):
         abort(404)
     answer = proposal.answer
     form = AnswerForm(obj=answer, publish="now" if answer is None else ("now" if answer.is_published else "draft"))
-    if request.method == "GET" and answer is not None and answer.publish_at and not answer.is_published:
-        form.publish.data = "schedule"
+    if request.method == "GET" and answer is not None and answer.publish_at:
+        # The form shows and takes Japan time; the database holds UTC.
         form.publish_at.data = to_local(answer.publish_at).replace(tzinfo=None)
+        if not answer.is_published:
+            form.publish.data = "schedule"
     _answer_choices(form)
     if form.validate_on_submit():
         data = form.answer_data()

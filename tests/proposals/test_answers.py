@@ -72,9 +72,16 @@ def test_publish_now_calls_the_hook_once_and_is_audited(make_user, make_process,
                                                     "publish": "now"})
     db.session.commit()
     assert answer.published_at is not None and published_hooks == [answer]
-    services.save_answer(staff, proposal, {"state_id": states["rejected"].id, "body": "見送ります", "publish": "now"})
+    changes = []
+    services.ANSWER_STATE_CHANGED_HOOKS.append(lambda a, before: changes.append((a.id, before, a.state.code)))
+    try:
+        services.save_answer(staff, proposal, {"state_id": states["rejected"].id, "body": "見送ります",
+                                               "publish": "now"})
+    finally:
+        services.ANSWER_STATE_CHANGED_HOOKS.clear()
     db.session.commit()
     assert len(published_hooks) == 1
+    assert changes == [(answer.id, "evaluating", "rejected")]
     assert answer.state.code == "rejected"
     actions = list(db.session.scalars(select(AuditLog.action).where(AuditLog.actor_id == staff.id)))
     assert actions.count("proposal.answer") == 2
