@@ -23,6 +23,11 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_name(name, type_, parent_names):
+    """Ignore tables that migrations create by hand (e.g. the proposals FTS5 index and its shadow tables)."""
+    return not (type_ == "table" and name and name.startswith("proposals_fts"))
+
+
 def skip_empty(context_, revision, directives):
     if getattr(config.cmd_opts, "autogenerate", False) and directives[0].upgrade_ops.is_empty():
         directives[:] = []
@@ -39,7 +44,7 @@ def run_offline() -> None:
 def run_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty)
-    options.update(render_item=render_item, compare_type=True)
+    options.update(render_item=render_item, compare_type=True, include_name=include_name)
     with database.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, **options)
         with context.begin_transaction():

@@ -84,6 +84,7 @@ BLUEPRINTS = (
     "participation.comments.views:bp",
     "participation.kpi.views:bp",
     "participation.kpi.views:api_bp",
+    "participation.proposals.views:bp",
 )
 
 

@@ -9,6 +9,7 @@ from flask import Flask
 from participation.extensions import db
 from participation.jobs import cli as jobs_cli
 from participation.notifications.cli import notifications as notifications_cli
+from participation.proposals.cli import proposals as proposals_cli
 
 
 def register_cli(app: Flask) -> None:
@@ -19,6 +20,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(notifications_cli)
     from participation.kpi.cli import kpi as kpi_cli
     app.cli.add_command(kpi_cli)
+    app.cli.add_command(proposals_cli)
 
 
 @click.group(help="Manage accounts.")

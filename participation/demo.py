@@ -8,6 +8,7 @@ from participation.accounts.models import Area, User
 from participation.extensions import db
 from participation.kpi import demo as kpi_demo
 from participation.processes import demo as processes_demo
+from participation.proposals import demo as proposals_demo
 
 DEMO_PASSWORD = "demo-password-2026"
 DEMO_LOGINS = [
@@ -34,6 +35,7 @@ def load_demo() -> bool:
         account_services.create_user(email=email, display_name=name, password=DEMO_PASSWORD, role="resident")
     db.session.flush()
     processes_demo.load(admin)
+    proposals_demo.load(admin)
     db.session.commit()
     kpi_demo.load()
     return True

@@ -6,3 +6,4 @@ from participation.jobs import models as jobs_models  # noqa: F401
 from participation.comments import models as comments_models  # noqa: F401
 from participation.notifications import models as notifications_models  # noqa: F401
 from participation.kpi import models as kpi_models  # noqa: F401
+from participation.proposals import models as proposals_models  # noqa: F401

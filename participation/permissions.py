@@ -155,6 +155,66 @@ RULES: dict[str, Predicate] = {
     "admin.api_tokens": is_admin,
 }
 
+# --- proposals (participation/proposals): rules on a Proposal target ------------------------
+def _proposal(target):
+    from participation.proposals.models import Proposal
+
+    return target if isinstance(target, Proposal) else None
+
+
+@predicate
+def proposal_open(user, target):
+    """A Proposal target is published, not withdrawn, not hidden (a Process target passes)."""
+    proposal = _proposal(target)
+    return proposal is None or proposal.is_open
+
+
+@predicate
+def under_support_limit(user, target):
+    from participation.proposals.queries import supports_left
+
+    left = supports_left(user, process_of(target))
+    return left is None or left > 0
+
+
+@predicate
+def is_proposal_author(user, target):
+    proposal = _proposal(target)
+    return proposal is not None and is_active_user(user) and proposal.author_id == user.id
+
+
+@predicate
+def within_edit_window(user, target):
+    from participation.proposals.queries import in_edit_window
+
+    proposal = _proposal(target)
+    return proposal is not None and (proposal.is_draft or (proposal.is_open and in_edit_window(proposal)))
+
+
+@predicate
+def proposal_visible(user, target):
+    proposal = _proposal(target)
+    return proposal is not None and proposal.status in ("published", "withdrawn") and proposal.hidden_at is None
+
+
+@predicate
+def proposal_published(user, target):
+    proposal = _proposal(target)
+    return proposal is not None and proposal.is_open
+
+
+RULES.update({
+    "proposals.view": ((process_published & proposal_visible) | is_proposal_author | is_staff),
+    "proposals.support": participation("proposals", "proposals.support") & proposal_open & under_support_limit,
+    "proposals.unsupport": participation("proposals", "proposals.support"),
+    "proposals.endorse": participation("proposals", "proposals.endorse") & proposal_open,
+    "proposals.edit": is_proposal_author & within_edit_window,
+    "proposals.withdraw": is_proposal_author & proposal_published,
+    "staff.answer": is_staff,
+    "admin.proposal_settings": is_admin,
+})
+
+
 def can(user, action: str, target=None) -> bool:
     try:
         rule = RULES[action]

@@ -4,6 +4,7 @@ Text is stored as typed; it is rendered from a Markdown subset and then cleaned 
 bleach allow-list, so whatever the renderer lets through, only these tags survive."""
 from __future__ import annotations
 
+import threading
 import unicodedata
 
 import bleach
@@ -27,7 +28,16 @@ def _set_rel(attrs, new=False):
     return attrs
 
 
-_linker = Linker(callbacks=[_set_rel], skip_tags=["code"], parse_email=False)
+_local = threading.local()
+
+
+def _linker() -> Linker:
+    """One Linker per thread: bleach's html5lib parser keeps state and is not thread-safe
+    (under gunicorn gthread a shared one raised IndexError in html5lib's tree builder)."""
+    linker = getattr(_local, "linker", None)
+    if linker is None:
+        linker = _local.linker = Linker(callbacks=[_set_rel], skip_tags=["code"], parse_email=False)
+    return linker
 
 
 def render_markdown(source: str | None) -> Markup:
@@ -37,7 +47,7 @@ def render_markdown(source: str | None) -> Markup:
     html = _markdown.render(source)
     cleaned = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                            protocols=ALLOWED_PROTOCOLS, strip=True)
-    return Markup(_linker.linkify(cleaned))
+    return Markup(_linker().linkify(cleaned))
 
 
 def render_plain(source: str | None) -> Markup:
@@ -45,7 +55,7 @@ def render_plain(source: str | None) -> Markup:
     if not source:
         return Markup("")
     escaped = str(escape(source)).replace("\r\n", "\n").replace("\n", "<br>\n")
-    return Markup(_linker.linkify(bleach.clean(escaped, tags=["br"], strip=True)))
+    return Markup(_linker().linkify(bleach.clean(escaped, tags=["br"], strip=True)))
 
 
 def excerpt(source: str | None, length: int = 140) -> str:

@@ -1,0 +1,534 @@
+"""Proposal pages: list, create (write -> similar -> preview -> publish), a proposal, supports,
+endorsements; staff answers, bulk answers, exports; admin states, templates and categories."""
+from __future__ import annotations
+
+import json
+import re
+import secrets
+
+from flask import (Blueprint, Response, abort, flash, redirect, render_template, request, session,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from participation.accounts import queries as account_queries
+from participation.accounts.forms import PostForm
+from participation.common.csvstream import stream_csv
+from participation.common.errors import DomainError
+from participation.common.i18n import current_locale
+from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
+from participation.common.time import to_local
+from participation.common.uploads import save_image
+from participation.extensions import db
+from participation.moderation.services import record_audit
+from participation.permissions import can, deny, require
+from participation.processes import queries as process_queries
+from participation.processes.models import Process
+from participation.proposals import queries, services
+from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
+                                           ProposalForm)
+from participation.proposals.models import Proposal
+
+bp = Blueprint("proposals", __name__)
+
+process_queries.FIGURES[_l("Proposals")] = queries.process_proposal_count
+process_queries.FIGURES[_l("Supports")] = queries.process_support_count
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+def _process(slug: str) -> Process:
+    process = process_queries.process_for_view(slug, current_user)
+    if not process.hosts("proposals"):
+        abort(404)
+    return process
+
+
+def _proposal(proposal_id: int) -> Proposal:
+    proposal = queries.proposal_for_page(proposal_id)
+    if proposal is None or not can(current_user, "proposals.view", proposal):
+        abort(404)
+    if not can(current_user, "process.view", proposal.process):
+        abort(404)
+    return proposal
+
+
+def _own_draft(proposal_id: int) -> Proposal:
+    proposal = _proposal(proposal_id)
+    if not proposal.is_draft or not current_user.is_authenticated or proposal.author_id != current_user.id:
+        abort(404)
+    return proposal
+
+
+def _random_seed() -> int:
+    seed = session.get("proposal_seed")
+    if not isinstance(seed, int):
+        seed = secrets.randbelow(2_000_000_000)
+        session["proposal_seed"] = seed
+    return seed
+
+
+_MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
+
+
+def list_excerpt(body: str | None, length: int = 120) -> str:
+    """A cheap plain-text excerpt for list cards (escaped by the template like any text; no HTML).
+    text.excerpt renders Markdown and cleans it with bleach, which is too slow for 20 cards a request."""
+    text = " ".join(_MARKDOWN_MARKS.sub("", (body or "")[: length * 3]).split())
+    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
+
+
+@bp.app_template_filter("list_excerpt")
+def _list_excerpt_filter(body):
+    return list_excerpt(body)
+
+
+def _fill_choices(form: ProposalForm, process: Process) -> None:
+    locale = current_locale()
+    form.category_id.choices = [("", _("No category"))] + [(c.id, c.name(locale))
+                                                          for c in queries.categories_for(process)]
+    form.area_id.choices = [("", _("No particular area"))] + [(a.id, a.name(locale))
+                                                             for a in account_queries.areas()]
+
+
+def _image(form: ProposalForm) -> str | None:
+    upload = form.image.data
+    if upload and getattr(upload, "filename", ""):
+        return save_image(upload)
+    return None
+
+
+def _post_ok() -> bool:
+    if PostForm().validate_on_submit():
+        return True
+    flash(_("Your form expired. Please try again."), "error")
+    return False
+
+
+def _act(action, success: str, target: str):
+    """Run one service call for a POST button: commit on success, roll back and explain otherwise."""
+    if _post_ok():
+        try:
+            action()
+            db.session.commit()
+            flash(success, "success")
+        except DomainError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+    return redirect(target)
+
+
+@bp.route("/proposals/states.css")
+def states_css():
+    """Answer-state colours as a stylesheet (the CSP forbids inline styles)."""
+    lines = []
+    for state in queries.answer_states():
+        if re.fullmatch(r"#[0-9a-fA-F]{6}", state.colour or "") and re.fullmatch(r"[a-z0-9_]+", state.code):
+            lines.append(f".state-badge.state-{state.code} {{ border-color: {state.colour}; }}\n"
+                         f".state-dot-{state.code} {{ color: {state.colour}; }}")
+    response = Response("\n".join(lines) + "\n", mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# --- list ------------------------------------------------------------------------------------
+@bp.route("/processes/<slug>/proposals")
+def index(slug: str):
+    process = _process(slug)
+    answers_visible = can(current_user, "proposals.answers_visible", process)
+    status = request.args.get("status") if request.args.get("status") in queries.STATUS_FILTERS else None
+    states = queries.answer_states()
+    state = request.args.get("state") if answers_visible and request.args.get("state") in {
+        s.code for s in states} else None
+    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "random"
+    query = (request.args.get("q") or "").strip()[:100]
+    mine = request.args.get("mine") == "1" and current_user.is_authenticated
+    supported = request.args.get("supported") == "1" and current_user.is_authenticated
+    filters = dict(status=status, state=state, category_id=_int_arg("category"), area_id=_int_arg("area"),
+                   mine=mine, supported=supported, query=query)
+    page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
+                             seed=_random_seed() if sort == "random" else 0, **filters)
+    supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
+    drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
+    return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
+                           categories=queries.categories_for(process), areas=account_queries.areas(),
+                           states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
+                           query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
+                           area_id=_int_arg("area"), drafts=drafts,
+                           supports_left=queries.supports_left(current_user, process)
+                           if current_user.is_authenticated else None)
+
+
+# --- create: write -> similar -> preview -> publish ----------------------------------------
+@bp.route("/processes/<slug>/proposals/new", methods=["GET", "POST"])
+def new(slug: str):
+    process = _process(slug)
+    if not can(current_user, "proposals.create", process):
+        return deny("proposals.create")
+    form = ProposalForm(body_max=process.proposal_body_max)
+    _fill_choices(form, process)
+    if form.validate_on_submit():
+        try:
+            proposal = services.create_draft(current_user, process, form.proposal_data(), _image(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+            return render_template("proposals/form.html", form=form, process=process, proposal=None), \
+                error.status_code if error.status_code in (400, 422) else 422
+        db.session.commit()
+        return redirect(url_for("proposals.similar", proposal_id=proposal.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/form.html", form=form, process=process, proposal=None), status
+
+
+@bp.route("/processes/<slug>/proposals/drafts")
+def drafts(slug: str):
+    process = _process(slug)
+    if not current_user.is_authenticated:
+        return deny("proposals.create")
+    return render_template("proposals/drafts.html", process=process,
+                           drafts=queries.drafts_of(current_user, process), post_form=PostForm())
+
+
+@bp.route("/proposals/<int:proposal_id>/similar")
+def similar(proposal_id: int):
+    proposal = _own_draft(proposal_id)
+    found = queries.similar_proposals(proposal.process, proposal.title, proposal.body, exclude_id=proposal.id)
+    return render_template("proposals/similar.html", proposal=proposal, process=proposal.process, similar=found)
+
+
+@bp.route("/proposals/<int:proposal_id>/preview")
+def preview(proposal_id: int):
+    proposal = _own_draft(proposal_id)
+    return render_template("proposals/preview.html", proposal=proposal, process=proposal.process,
+                           post_form=PostForm())
+
+
+@bp.route("/proposals/<int:proposal_id>/publish", methods=["POST"])
+def publish(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    if not current_user.is_authenticated or proposal.author_id != current_user.id:
+        abort(404)
+    if not proposal.is_draft:
+        flash(_("This proposal has already been published."), "success")
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    if not _post_ok():
+        return redirect(url_for("proposals.preview", proposal_id=proposal.id))
+    try:
+        services.publish_proposal(current_user, proposal)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(url_for("proposals.preview", proposal_id=proposal_id))
+    db.session.commit()
+    flash(_("Your proposal has been published. Thank you!"), "success")
+    return redirect(url_for("proposals.show", proposal_id=proposal_id))
+
+
+@bp.route("/proposals/<int:proposal_id>/edit", methods=["GET", "POST"])
+def edit(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    if not can(current_user, "proposals.edit", proposal):
+        if current_user.is_authenticated and proposal.author_id == current_user.id:
+            flash(_("The time for editing this proposal has passed."), "error")
+            return redirect(url_for("proposals.show", proposal_id=proposal.id))
+        return deny("proposals.edit")
+    process = proposal.process
+    form = ProposalForm(obj=proposal, body_max=process.proposal_body_max)
+    _fill_choices(form, process)
+    if form.validate_on_submit():
+        try:
+            services.update_proposal(current_user, proposal, form.proposal_data(), _image(form))
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+            return render_template("proposals/form.html", form=form, process=process, proposal=proposal), \
+                error.status_code if error.status_code in (400, 403, 422) else 422
+        db.session.commit()
+        if proposal.is_draft:
+            return redirect(url_for("proposals.similar", proposal_id=proposal.id))
+        flash(_("Your changes have been saved."), "success")
+        return redirect(url_for("proposals.show", proposal_id=proposal.id))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/form.html", form=form, process=process, proposal=proposal), status
+
+
+@bp.route("/proposals/<int:proposal_id>/delete", methods=["POST"])
+def delete_draft(proposal_id: int):
+    proposal = _own_draft(proposal_id)
+    slug = proposal.process.slug
+    return _act(lambda: services.delete_draft(current_user, proposal), _("The draft has been deleted."),
+                url_for("proposals.drafts", slug=slug))
+
+
+@bp.route("/proposals/<int:proposal_id>/withdraw", methods=["POST"])
+def withdraw(proposal_id: int):
+    proposal = _proposal(proposal_id)
+    if not current_user.is_authenticated:
+        return deny("proposals.withdraw")
+    return _act(lambda: services.withdraw_proposal(current_user, proposal),
+                _("Your proposal has been withdrawn. It stays visible, marked as withdrawn."),
+                url_for("proposals.show", proposal_id=proposal.id))
+
+
+# --- a proposal ------------------------------------------------------------------------------
+@bp.route("/proposals/<int:proposal_id>")
+def show(proposal_id: int):
+    """A proposal. Answer visibility (decided for issue 4): a published answer (published_at set, now or
+    by the scheduled job) is public on the proposal's page from then on; the phase switch
+    'proposals.answers_visible' decides whether the list shows answer badges and the answer filter.
+    Unpublished or scheduled answers are shown to staff only."""
+    proposal = _proposal(proposal_id)
+    if proposal.is_draft:
+        return redirect(url_for("proposals.preview", proposal_id=proposal.id))
+    answer = proposal.answer
+    show_answer = answer is not None and (answer.is_published or can(current_user, "staff.answer"))
+    threshold = proposal.process.support_threshold
+    return render_template(
+        "proposals/show.html", proposal=proposal, process=proposal.process, answer=answer if show_answer else None,
+        supported=queries.has_supported(current_user, proposal), endorsed=queries.has_endorsed(current_user, proposal),
+        endorsers=queries.endorsers(proposal),
+        supports_left=queries.supports_left(current_user, proposal.process) if current_user.is_authenticated else None,
+        threshold=threshold,
+        progress=min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,
+        post_form=PostForm())
+
+
+@bp.route("/proposals/<int:proposal_id>/<any(support, unsupport, endorse, unendorse):action>", methods=["POST"])
+def react(proposal_id: int, action: str):
+    proposal = _proposal(proposal_id)
+    if not current_user.is_authenticated:
+        return deny("proposals." + action)
+    calls = {
+        "support": (services.support, _("Thank you for your support.")),
+        "unsupport": (services.withdraw_support, _("Your support has been withdrawn.")),
+        "endorse": (services.endorse, _("You endorse this proposal.")),
+        "unendorse": (services.withdraw_endorsement, _("Your endorsement has been withdrawn.")),
+    }
+    call, message = calls[action]
+    return _act(lambda: call(current_user, proposal), message,
+                url_for("proposals.show", proposal_id=proposal.id))
+
+
+# --- staff: answers ----------------------------------------------------------------------------
+def _staff_process(slug: str) -> Process:
+    process = db.session.scalar(select(Process).where(Process.slug == slug))
+    if process is None:
+        abort(404)
+    return process
+
+
+def _answer_choices(form: AnswerForm) -> None:
+    locale = current_locale()
+    form.state_id.choices = [(s.id, s.label(locale)) for s in queries.answer_states()]
+    form.template_id.choices = [("", _("None"))] + [(t.id, t.title) for t in queries.answer_templates()]
+
+
+@bp.route("/staff/processes/<slug>/proposals")
+@require("staff.answer")
+def staff_index(slug: str):
+    process = _staff_process(slug)
+    states = queries.answer_states()
+    state = request.args.get("state") if request.args.get("state") in {s.code for s in states} else None
+    query = (request.args.get("q") or "").strip()[:100]
+    unanswered = request.args.get("unanswered") == "1"
+    page = paginate(queries.staff_list(process, state=state, unanswered=unanswered, query=query))
+    form = AnswerForm(publish="draft")
+    _answer_choices(form)
+    return render_template("proposals/staff/index.html", process=process, page=page, states=states, state=state,
+                           query=query, unanswered=unanswered, form=form)
+
+
+@bp.route("/staff/processes/<slug>/proposals/bulk-answer", methods=["POST"])
+@require("staff.answer")
+def staff_bulk_answer(slug: str):
+    process = _staff_process(slug)
+    form = AnswerForm()
+    _answer_choices(form)
+    target = url_for("proposals.staff_index", slug=slug)
+    if not form.validate_on_submit():
+        flash(_("Please check what you entered.") + " " + " ".join(
+            str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(target)
+    ids = [int(v) for v in request.form.getlist("proposal_ids") if v.isdigit() and len(v) < 10]
+    proposals = list(db.session.scalars(select(Proposal).where(Proposal.id.in_(ids),
+                                                               Proposal.process_id == process.id)))
+    if len(proposals) != len(set(ids)):
+        flash(_("Some selected proposals do not belong to this process."), "error")
+        return redirect(target)
+    data = form.answer_data()
+    _apply_template(form, data)
+    try:
+        count = services.bulk_answer(current_user, proposals, data)
+    except DomainError as error:
+        db.session.rollback()
+        flash(str(error.message), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("%(count)d proposals have been answered.", count=count), "success")
+    return redirect(target)
+
+
+def _apply_template(form: AnswerForm, data: dict) -> None:
+    if form.template_id.data and not (data.get("body") or "").strip():
+        template = next((t for t in queries.answer_templates() if t.id == form.template_id.data), None)
+        if template is not None:
+            data["body"] = template.body
+
+
+@bp.route("/staff/proposals/<int:proposal_id>/answer", methods=["GET", "POST"])
+@require("staff.answer")
+def staff_answer(proposal_id: int):
+    proposal = queries.proposal_for_page(proposal_id)
+    if proposal is None or proposal.is_draft:
+        abort(404)
+    answer = proposal.answer
+    form = AnswerForm(obj=answer, publish="now" if answer is None else ("now" if answer.is_published else "draft"))
+    if request.method == "GET" and answer is not None and answer.publish_at:
+        # The form shows and takes Japan time; the database holds UTC.
+        form.publish_at.data = to_local(answer.publish_at).replace(tzinfo=None)
+        if not answer.is_published:
+            form.publish.data = "schedule"
+    _answer_choices(form)
+    if form.validate_on_submit():
+        data = form.answer_data()
+        _apply_template(form, data)
+        try:
+            services.save_answer(current_user, proposal, data)
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(str(error.message))
+            return render_template("proposals/staff/answer.html", form=form, proposal=proposal), 422
+        db.session.commit()
+        flash(_("The answer has been saved."), "success")
+        return redirect(url_for("proposals.staff_index", slug=proposal.process.slug))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/staff/answer.html", form=form, proposal=proposal), status
+
+
+# --- staff: exports --------------------------------------------------------------------------
+EXPORT_HEADER = ["reference", "title", "status", "category", "area", "author", "published_at", "supports",
+                 "endorsements", "comments", "answer_state", "answer", "cost", "execution_period",
+                 "answer_published_at", "url"]
+
+
+def _export_record(proposal: Proposal, locale: str) -> dict:
+    answer = proposal.answer
+    return {
+        "reference": proposal.reference, "title": proposal.title, "status": proposal.status,
+        "category": proposal.category.name(locale) if proposal.category else None,
+        "area": proposal.area.name(locale) if proposal.area else None,
+        "author": proposal.author.public_name if proposal.author else None,
+        "published_at": proposal.published_at.isoformat() if proposal.published_at else None,
+        "supports": proposal.supports_count, "endorsements": proposal.endorsements_count,
+        "comments": proposal.comments_count,
+        "answer_state": answer.state.code if answer else None, "answer": answer.body if answer else None,
+        "cost": int(answer.cost) if answer and answer.cost is not None else None,
+        "execution_period": answer.execution_period if answer else None,
+        "answer_published_at": answer.published_at.isoformat() if answer and answer.published_at else None,
+        "url": url_for("proposals.show", proposal_id=proposal.id, _external=True),
+    }
+
+
+def _audit_export(process: Process, fmt: str) -> None:
+    """Exports contain participants' names: record who took one (committed before streaming)."""
+    record_audit(current_user, "proposal.export", process, {"format": fmt})
+    db.session.commit()
+
+
+@bp.route("/staff/processes/<slug>/proposals.csv")
+@require("staff.answer")
+def export_csv(slug: str):
+    process = _staff_process(slug)
+    _audit_export(process, "csv")
+    locale = current_locale()
+    rows = ([_export_record(p, locale)[key] for key in EXPORT_HEADER] for p in queries.export_rows(process))
+    response = Response(stream_with_context(stream_csv(EXPORT_HEADER, rows)), mimetype="text/csv; charset=utf-8")
+    response.headers["Content-Disposition"] = f'attachment; filename="proposals-{process.slug}.csv"'
+    return response
+
+
+@bp.route("/staff/processes/<slug>/proposals.json")
+@require("staff.answer")
+def export_json(slug: str):
+    process = _staff_process(slug)
+    _audit_export(process, "json")
+    locale = current_locale()
+
+    def generate():
+        yield '{"process": ' + json.dumps(process.slug) + ', "proposals": ['
+        for index, proposal in enumerate(queries.export_rows(process)):
+            yield ("," if index else "") + json.dumps(_export_record(proposal, locale), ensure_ascii=False)
+        yield "]}"
+
+    response = Response(stream_with_context(generate()), mimetype="application/json")
+    response.headers["Content-Disposition"] = f'attachment; filename="proposals-{process.slug}.json"'
+    return response
+
+
+# --- admin: states, templates, categories ----------------------------------------------------
+@bp.route("/admin/proposal-states", methods=["GET", "POST"])
+@require("admin.proposal_settings")
+def admin_states():
+    form = AnswerStateForm()
+    if form.validate_on_submit():
+        try:
+            services.save_answer_state(current_user, code=form.code.data, label_ja=form.label_ja.data,
+                                       label_en=form.label_en.data, colour=form.colour.data,
+                                       is_accepted=form.is_accepted.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.code.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The state has been added."), "success")
+            return redirect(url_for("proposals.admin_states"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/admin/states.html", form=form, states=queries.answer_states()), status
+
+
+@bp.route("/staff/answer-templates", methods=["GET", "POST"])
+@require("staff.answer")
+def answer_templates():
+    form = AnswerTemplateForm()
+    form.state_id.choices = [("", _("None"))] + [(s.id, s.label(current_locale())) for s in queries.answer_states()]
+    if form.validate_on_submit():
+        try:
+            services.save_answer_template(current_user, title=form.title.data, body=form.body.data,
+                                          state_id=form.state_id.data)
+        except DomainError as error:
+            db.session.rollback()
+            form.state_id.errors.append(str(error.message))
+        else:
+            db.session.commit()
+            flash(_("The template has been saved."), "success")
+            return redirect(url_for("proposals.answer_templates"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/staff/templates.html", form=form,
+                           templates=queries.answer_templates()), status
+
+
+@bp.route("/admin/proposal-categories", methods=["GET", "POST"])
+@require("admin.proposal_settings")
+def admin_categories():
+    form = CategoryForm()
+    processes = list(db.session.scalars(select(Process).order_by(Process.id.desc())))
+    form.process_id.choices = [("", _("All processes"))] + [(p.id, p.title) for p in processes]
+    if form.validate_on_submit():
+        process_id = form.process_id.data
+        if process_id is not None and process_id not in {p.id for p in processes}:
+            form.process_id.errors.append(_("Please choose a process from the list."))
+        else:
+            services.save_category(current_user, process_id=process_id, name_ja=form.name_ja.data,
+                                   name_en=form.name_en.data or "")
+            db.session.commit()
+            flash(_("The category has been added."), "success")
+            return redirect(url_for("proposals.admin_categories"))
+    status = 422 if request.method == "POST" else 200
+    return render_template("proposals/admin/categories.html", form=form, categories=queries.all_categories(),
+                           processes={p.id: p for p in processes}), status

@@ -1,0 +1,160 @@
+"""Supports and endorsements: integrity, limits, threshold, phases, withdrawn/hidden, blocked users."""
+import pytest
+from sqlalchemy import func, select
+
+from participation.common.errors import DomainError
+from participation.common.time import utcnow
+from participation.permissions import can
+from participation.proposals import services
+from participation.proposals.models import Proposal, ProposalEndorsement, ProposalSupport
+
+
+def _supports(db, proposal):
+    rows = db.session.scalar(select(func.count(ProposalSupport.id)).where(ProposalSupport.proposal_id == proposal.id))
+    db.session.expire_all()
+    return rows, db.session.get(Proposal, proposal.id).supports_count
+
+
+def _post(client, csrf, proposal, action):
+    return client.post(f"/proposals/{proposal.id}/{action}", data={"csrf_token": csrf(f"/proposals/{proposal.id}")})
+
+
+def test_support_and_withdraw_through_the_page(client, csrf, login, make_user, make_process, make_proposal, db):
+    process = make_process(support_limit=3, support_threshold=4)
+    proposal = make_proposal(process)
+    login(make_user())
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "3件中あと3件" in page  # "you have 3 of 3 supports left", as the resident reads it
+    assert _post(client, csrf, proposal, "support").status_code == 302
+    assert _supports(db, proposal) == (1, 1)
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "3件中あと2件" in page
+    assert '<progress max="4" value="1"' in page
+    # double submit: friendly message, still one row
+    response = _post(client, csrf, proposal, "support")
+    assert response.status_code == 302
+    assert _supports(db, proposal) == (1, 1)
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "already support" in page or "すでに" in page
+    assert _post(client, csrf, proposal, "unsupport").status_code == 302
+    assert _supports(db, proposal) == (0, 0)
+    _post(client, csrf, proposal, "unsupport")
+    assert _supports(db, proposal) == (0, 0)
+
+
+def test_support_limit_and_threshold(app, make_user, make_process, make_proposal, db):
+    """Acceptance 3: the limit is honoured, the threshold is reached, supports close with the phase."""
+    process = make_process(support_limit=2, support_threshold=2)
+    first, second, third = (make_proposal(process) for _ in range(3))
+    user, other = make_user(), make_user()
+    services.support(user, first)
+    services.support(user, second)
+    db.session.commit()
+    assert not can(user, "proposals.support", third)
+    with pytest.raises(DomainError) as error:
+        services.support(user, third)
+    assert "2" in str(error.value.message)
+    db.session.rollback()
+    assert _supports(db, third) == (0, 0)
+    services.support(other, first)
+    db.session.commit()
+    assert db.session.get(Proposal, first.id).supports_count >= process.support_threshold
+    # withdrawing frees a support again
+    services.withdraw_support(user, second)
+    db.session.commit()
+    assert can(user, "proposals.support", third)
+
+
+def test_supports_closed_in_a_phase_without_supports(client, csrf, login, make_user, make_process, make_proposal, db):
+    process = make_process(phases=[{"features": ["proposals.create", "proposals.comment"]}])
+    proposal = make_proposal(process)
+    user = make_user()
+    assert not can(user, "proposals.support", proposal)
+    with pytest.raises(DomainError):
+        services.support(user, proposal)
+    db.session.rollback()
+    login(user)
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert f'/proposals/{proposal.id}/support"' not in page
+    assert _post(client, csrf, proposal, "support").status_code == 302
+    assert _supports(db, proposal) == (0, 0)
+
+
+@pytest.mark.parametrize("state", ["withdrawn", "hidden", "draft"])
+def test_no_support_on_withdrawn_hidden_or_draft(state, make_user, make_process, make_proposal, db):
+    process = make_process()
+    proposal = make_proposal(process, status="draft" if state == "draft" else "published")
+    if state == "withdrawn":
+        proposal.status, proposal.withdrawn_at = "withdrawn", utcnow()
+    if state == "hidden":
+        proposal.hidden_at = utcnow()
+    db.session.commit()
+    user = make_user()
+    assert not can(user, "proposals.support", proposal)
+    with pytest.raises(DomainError):
+        services.support(user, proposal)
+    with pytest.raises(DomainError):
+        services.endorse(user, proposal)
+    db.session.rollback()
+    assert _supports(db, proposal) == (0, 0)
+
+
+def test_blocked_user_cannot_support(client, csrf, login, make_user, make_process, make_proposal, db):
+    process = make_process()
+    proposal = make_proposal(process)
+    blocked = make_user(blocked=True)
+    with pytest.raises(DomainError):
+        services.support(blocked, proposal)
+    db.session.rollback()
+    user = make_user()
+    login(user)
+    token = csrf(f"/proposals/{proposal.id}")
+    user.blocked_at = utcnow()
+    db.session.commit()
+    response = client.post(f"/proposals/{proposal.id}/support", data={"csrf_token": token})
+    assert response.status_code in (302, 403)
+    assert _supports(db, proposal) == (0, 0)
+
+
+def test_guest_is_sent_to_sign_in(client, make_process, make_proposal, db):
+    proposal = make_proposal(make_process())
+    response = client.post(f"/proposals/{proposal.id}/support", data={})
+    assert response.status_code in (302, 400)
+    assert _supports(db, proposal) == (0, 0)
+
+
+def test_endorsements_public_list(client, csrf, login, make_user, make_process, make_proposal, db):
+    process = make_process()
+    proposal = make_proposal(process)
+    first = make_user(display_name="賛同する花子")
+    services.endorse(first, proposal)
+    db.session.commit()
+    with pytest.raises(DomainError):
+        services.endorse(first, proposal)
+    db.session.rollback()
+    second = make_user(display_name="賛同する太郎")
+    login(second)
+    assert _post(client, csrf, proposal, "endorse").status_code == 302
+    _post(client, csrf, proposal, "endorse")  # double submit
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).endorsements_count == 2
+    assert db.session.scalar(select(func.count(ProposalEndorsement.id))) == 2
+    client.post("/account/sign-out", data={"csrf_token": csrf("/")})
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "賛同する花子" in page and "賛同する太郎" in page
+
+
+def test_phase_role_matrix(make_user, make_process, make_proposal):
+    on = make_process()
+    off = make_process(phases=[{"features": ["proposals.comment"]}])
+    unpublished = make_process(published=False)
+    roles = {"guest": None, "resident": make_user(), "blocked": make_user(blocked=True),
+             "staff": make_user("staff"), "admin": make_user("admin")}
+    expected = {"guest": False, "resident": True, "blocked": False, "staff": True, "admin": True}
+    for process, open_ in ((on, True), (off, False), (unpublished, False)):
+        proposal = make_proposal(process)
+        for role, user in roles.items():
+            assert can(user, "proposals.support", proposal) is (expected[role] and open_), (role, process.slug)
+            assert can(user, "proposals.endorse", proposal) is (expected[role] and open_), (role, process.slug)
+        assert can(roles["staff"], "staff.answer") and not can(roles["resident"], "staff.answer")
+        assert not can(None, "staff.answer")
