@@ -16,9 +16,14 @@ def _language_choices():
     return [("ja", "日本語"), ("en", "English")]
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label):
-    return EmailField(label, validators=[required(), length(254),
-                                         Email(message=_l("Please enter a valid email address."))],
+    # Phones' autofill often adds a trailing space: trim before validating.
+    return EmailField(label, filters=[_strip], validators=[required(), length(254),
+                                                           Email(message=_l("Please enter a valid email address."))],
                       render_kw={"autocomplete": "email", "inputmode": "email"})
 
 
