@@ -32,6 +32,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_error_handlers(app)
     register_cli(app)
     app.after_request(add_security_headers)
+    from participation.common.context import isolate_requests; isolate_requests(app)  # noqa: E702
 
     if app.config.get("SCHEDULER_IN_PROCESS"):
         from participation.jobs.scheduler import start_in_process

@@ -16,7 +16,7 @@ from participation.accounts.forms import (AreaForm, BlockForm, ChangeEmailForm, 
                                           SignUpForm)
 from participation.accounts.models import Area, User
 from participation.common.errors import DomainError
-from participation.common.i18n import LANG_COOKIE, current_locale
+from participation.common.i18n import current_locale, set_language_cookie
 from participation.common.pagination import paginate
 from participation.common.security import safe_next
 from participation.extensions import db, limiter
@@ -57,7 +57,7 @@ def sign_up():
         return redirect(url_for("core.home"))
     form = SignUpForm()
     if request.method == "GET":
-        form.locale.data = request.cookies.get(LANG_COOKIE) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        form.locale.data = current_locale()
     if form.validate_on_submit():
         services.register_user(email=form.email.data, display_name=form.display_name.data,
                                password=form.password.data, locale=form.locale.data)
@@ -127,7 +127,7 @@ def sign_in():
             services.record_sign_in(user)
             db.session.commit()
             response = redirect(next_url)
-            response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            set_language_cookie(response, user.locale)
             return response
         return render_template("accounts/sign_in.html", form=form, next_url=next_url), 422
     status = 422 if request.method == "POST" else 200
@@ -189,7 +189,7 @@ def profile():
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         response = redirect(url_for("accounts.overview"))
-        response.set_cookie(LANG_COOKIE, current_user.locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        set_language_cookie(response, current_user.locale)
         return response
     return render_template("accounts/profile.html", form=form), (422 if request.method == "POST" else 200)
 
