@@ -117,13 +117,17 @@ class DemographicsForm(FlaskForm):
                           validators=[optional()])
     area_consent = BooleanField(_l("I agree that my area is used for participation statistics"))
 
-    def validate_age_band(self, field):
-        if self.age_consent.data and not field.data:
-            raise ValidationError(_l("Please choose your age group, or untick the consent."))
-
-    def validate_area_id(self, field):
-        if self.area_consent.data and not field.data:
-            raise ValidationError(_l("Please choose your area, or untick the consent."))
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not as field validators: optional() ends a field's chain when it is empty.
+        valid = super().validate(extra_validators)
+        if self.age_consent.data and not self.age_band.data:
+            self.age_band.errors = [*self.age_band.errors,
+                                    _l("Please choose your age group, or untick the consent.")]
+            valid = False
+        if self.area_consent.data and not self.area_id.data:
+            self.area_id.errors = [*self.area_id.errors, _l("Please choose your area, or untick the consent.")]
+            valid = False
+        return valid
 
 
 class DeleteAccountForm(FlaskForm):
