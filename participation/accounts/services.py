@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 
 from participation.accounts.models import (
     AGE_BANDS,
+    LOCALES,
     ROLES,
     AccountToken,
     Area,
@@ -315,15 +316,34 @@ def delete_account(user: User, password: str | None, *, actor: User | None = Non
     user.session_token = new_session_token()  # ends every session
 
 
+def _check_new_account(email: str, display_name: str, password: str) -> None:
+    """The form rules again, for callers without a form (the CLI, imports): nothing invalid is stored."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Please enter a valid email address.")) from None
+    if len(email) > 254:
+        raise DomainError(_l("Please enter a valid email address."))
+    name = (display_name or "").strip()
+    if not 1 <= len(name) <= 50 or any(ord(ch) < 32 for ch in name):
+        raise DomainError(_l("Please enter between %(min)d and %(max)d characters.", min=1, max=50))
+    if not 10 <= len(password or "") <= 128:
+        raise DomainError(_l("Please enter between %(min)d and %(max)d characters.", min=10, max=128))
+
+
 def create_user(*, email: str, display_name: str, password: str, role: str = "resident",
                 locale: str = "ja", confirmed: bool = True, actor: User | None = None) -> User:
     if role not in ROLES:
         raise DomainError(_l("Unknown role."))
     email = normalise_email(email)
+    _check_new_account(email, display_name, password)
     if user_by_email(email) is not None:
         raise DomainError(_l("An account with this email address already exists."))
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
-                role=role, locale=locale, confirmed_at=utcnow() if confirmed else None)
+                role=role, locale=locale if locale in LOCALES else "ja",
+                confirmed_at=utcnow() if confirmed else None)
     db.session.add(user)
     db.session.flush()
     record_audit(actor, "user.create", user, {"role": role})
