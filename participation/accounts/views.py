@@ -8,6 +8,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from participation.accounts import queries, services
 from participation.accounts.forms import (AreaForm, BlockForm, ChangeEmailForm, ChangePasswordForm,
@@ -59,9 +60,14 @@ def sign_up():
     if request.method == "GET":
         form.locale.data = current_locale()
     if form.validate_on_submit():
-        services.register_user(email=form.email.data, display_name=form.display_name.data,
-                               password=form.password.data, locale=form.locale.data)
-        db.session.commit()
+        try:
+            services.register_user(email=form.email.data, display_name=form.display_name.data,
+                                   password=form.password.data, locale=form.locale.data)
+            db.session.commit()
+        except IntegrityError:
+            # A simultaneous sign-up with the same address won the unique constraint: answer as for a
+            # taken address (the page never says whether an address has an account).
+            db.session.rollback()
         return redirect(url_for("accounts.check_mail"))
     if request.method == "POST":
         return _invalid("accounts/sign_up.html", form=form)
@@ -234,10 +240,14 @@ def change_email():
 def confirm_email_change(token: str):
     try:
         services.confirm_email_change(token)
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return render_template("accounts/token_invalid.html", message=error.message), 400
-    db.session.commit()
+    except IntegrityError:  # the address was taken by another account meanwhile
+        db.session.rollback()
+        return render_template("accounts/token_invalid.html",
+                               message=_("This email address cannot be used.")), 400
     flash(_("Your new email address is confirmed."), "success")
     return redirect(url_for("accounts.overview" if current_user.is_authenticated else "accounts.sign_in"))
 
@@ -323,11 +333,15 @@ def new_user():
         try:
             user = services.create_user(email=form.email.data, display_name=form.display_name.data,
                                         password=form.password.data, role=form.role.data, actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             form.email.errors.append(error.message)
             return _invalid("admin/user_new.html", form=form)
-        db.session.commit()
+        except IntegrityError:  # created by someone else at the same moment
+            db.session.rollback()
+            form.email.errors.append(_("An account with this email address already exists."))
+            return _invalid("admin/user_new.html", form=form)
         flash(_("The account has been created."), "success")
         return redirect(url_for("accounts_admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), (422 if request.method == "POST" else 200)

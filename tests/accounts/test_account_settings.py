@@ -74,3 +74,19 @@ def test_change_email_needs_the_password(client, csrf, login, make_user, outbox)
     assert response.status_code == 422
     assert outbox() == []
     assert 'id="email-error"' in page_text(response)
+
+
+def test_email_taken_between_check_and_write_is_a_400_not_a_500(client, csrf, login, make_user, outbox, db,
+                                                               monkeypatch):
+    from participation.accounts import services
+
+    user = make_user(email="mine@example.jp")
+    login(user)
+    client.post("/account/email", data={"email": "wanted@example.jp", "current_password": TEST_PASSWORD,
+                                        "csrf_token": csrf("/account/email")})
+    link = link_in(outbox()[-1], "/account/email/confirm/")
+    make_user(email="wanted@example.jp")
+    monkeypatch.setattr(services, "user_by_email", lambda email: None)
+    assert client.get(link).status_code == 400
+    db.session.refresh(user)
+    assert user.email == "mine@example.jp"

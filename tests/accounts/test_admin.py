@@ -208,3 +208,16 @@ def test_audit_log_page_lists_actions(client, csrf, login, make_user, db):
     audit = page_text(client.get("/admin/audit"))
     assert "user.role" in audit
     assert client.get("/admin/audit?action=" + "a" * 500).status_code == 200
+
+
+def test_admin_create_user_race_is_a_422(client, csrf, login, make_user, db, monkeypatch):
+    from participation.accounts import services
+
+    make_user(email="dup@example.jp")
+    login(make_user("admin"))
+    token = csrf("/admin/users/new")
+    monkeypatch.setattr(services, "user_by_email", lambda email: None)
+    response = client.post("/admin/users/new", data={"email": "dup@example.jp", "display_name": "職員",
+                                                     "role": "staff", "password": "initial-password-1",
+                                                     "csrf_token": token})
+    assert response.status_code == 422

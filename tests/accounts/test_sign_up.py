@@ -151,3 +151,17 @@ def test_sign_up_is_rate_limited(app, client, sign_up_data):
                 for i in range(limit + 1)]
     assert statuses[:limit] == [302] * limit
     assert statuses[limit] == 429
+
+
+def test_simultaneous_sign_ups_with_one_address_store_one_account(app, client, db, sign_up_data, monkeypatch,
+                                                                 make_user, outbox):
+    """The unique constraint decides a race; the loser sees the usual answer, not a 500."""
+    from participation.accounts import services
+
+    make_user(email="race@example.jp")
+    monkeypatch.setattr(services, "user_by_email", lambda email: None)  # both requests checked before either wrote
+    response = client.post("/account/sign-up", data=sign_up_data(email="race@example.jp"))
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/account/check-your-mail")
+    assert _user_count(db) == 1
+    assert outbox() == [], "the rolled-back sign-up sends nothing"
