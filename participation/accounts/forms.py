@@ -35,7 +35,7 @@ def _new_password(label):
 
 def _confirm_password():
     return PasswordField(_l("Password again"), validators=[
-        required(), EqualTo("password", message=_l("The two passwords do not match."))],
+        required(), length(PASSWORD_MAX), EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
 
 
