@@ -144,8 +144,9 @@ def sign_in():
 def sign_out():
     form = PostForm()
     if form.validate_on_submit():
-        logout_user()
+        # Clear first: logout_user() leaves a flag in the session that deletes the remember-me cookie.
         session.clear()
+        logout_user()
         flash(_("You are signed out."), "success")
     return redirect(url_for("core.home"))
 
@@ -302,8 +303,8 @@ def delete_account():
             form.current_password.errors.append(error.message)
             return _invalid("accounts/delete.html", form=form)
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after clear(): it flags the remember-me cookie for deletion
         flash(_("Your account has been deleted."), "success")
         return redirect(url_for("core.home"))
     return render_template("accounts/delete.html", form=form), (422 if request.method == "POST" else 200)

@@ -253,3 +253,13 @@ def test_deleted_account_cannot_sign_in(client, csrf, make_user, db):
     db.session.commit()
     response = _sign_in(client, csrf, "gone@example.jp")
     assert response.status_code == 422
+
+
+def test_sign_out_clears_the_remember_cookie(client, csrf, make_user):
+    user = make_user()
+    _sign_in(client, csrf, user.email, remember="y")
+    assert client.get_cookie("remember_token") is not None
+    client.post("/account/sign-out", data={"csrf_token": csrf("/")})
+    assert client.get_cookie("remember_token") is None
+    client.delete_cookie("session")
+    assert client.get("/account/").status_code == 302

@@ -165,3 +165,38 @@ def test_simultaneous_sign_ups_with_one_address_store_one_account(app, client, d
     assert response.headers["Location"].endswith("/account/check-your-mail")
     assert _user_count(db) == 1
     assert outbox() == [], "the rolled-back sign-up sends nothing"
+
+
+def test_resend_confirmation_sends_a_new_link_and_voids_the_old(client, csrf, db, sign_up_data, outbox):
+    client.post("/account/sign-up", data=sign_up_data())
+    old_link = link_in(outbox()[0], "/account/confirm/")
+    token = csrf("/account/resend-confirmation")
+    known = client.post("/account/resend-confirmation", data={"email": "new.resident@example.jp", "csrf_token": token})
+    unknown = client.post("/account/resend-confirmation", data={"email": "nobody@example.jp", "csrf_token": token})
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]
+    assert len(outbox()) == 2
+    new_link = link_in(outbox()[1], "/account/confirm/")
+    assert client.get(old_link).status_code == 400
+    assert client.get(new_link).status_code == 302
+
+
+def test_unconfirmed_accounts_and_expired_tokens_are_purged(app, db, make_user):
+    from participation.accounts import services
+
+    stale = make_user(confirmed=False)
+    fresh = make_user(confirmed=False)
+    confirmed = make_user()
+    staff = make_user("staff", confirmed=False)
+    with app.test_request_context():
+        services.send_confirmation(fresh)
+    db.session.commit()
+    days = app.config["UNCONFIRMED_ACCOUNT_DAYS"]
+    stale.created_at = utcnow() - timedelta(days=days + 1)
+    confirmed.created_at = staff.created_at = utcnow() - timedelta(days=days + 30)
+    db.session.commit()
+    result = services.purge_expired(now=utcnow() + timedelta(hours=app.config["TOKEN_TTL_CONFIRM_HOURS"] + 1))
+    db.session.commit()
+    assert result == {"tokens": 1, "unconfirmed_accounts": 1}
+    remaining = set(db.session.scalars(select(User.id)))
+    assert remaining == {fresh.id, confirmed.id, staff.id}
