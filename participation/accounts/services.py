@@ -27,6 +27,7 @@ from participation.accounts.models import (
 from participation.common.errors import DomainError
 from participation.common.time import utcnow
 from participation.extensions import db
+from participation.moderation.models import AuditLog
 from participation.moderation.services import record_audit
 from participation.notifications.mail import queue_mail
 from participation.text import normalise_token
@@ -277,6 +278,7 @@ def export_user_data(user: User) -> dict:
             "confirmed_at": _iso(user.confirmed_at),
             "last_sign_in_at": _iso(user.last_sign_in_at),
             "blocked_at": _iso(user.blocked_at),
+            "blocked_reason": user.blocked_reason,
         },
         "policy_consents": [
             {"policy": c.policy, "version": c.version, "agreed_at": _iso(c.agreed_at)} for c in user.consents
@@ -288,6 +290,12 @@ def export_user_data(user: User) -> dict:
             "area_consented_at": _iso(profile.area_consented_at) if profile else None,
         },
     }
+    data["data_downloads"] = [_iso(at) for at in db.session.scalars(
+        select(DataExport.created_at).where(DataExport.user_id == user.id).order_by(DataExport.id))]
+    data["activity_log"] = [
+        {"action": entry.action, "at": _iso(entry.created_at), "ip_address": entry.ip_address}
+        for entry in db.session.scalars(select(AuditLog).where(AuditLog.actor_id == user.id).order_by(AuditLog.id))
+    ]
     for name, exporter in DATA_EXPORTERS.items():
         data[name] = exporter(user)
     return data

@@ -43,6 +43,10 @@ def test_download_my_data_contains_what_we_hold_and_is_audited(client, csrf, log
     assert data["profile"]["age_band"] == "30s"
     assert data["profile"]["area"] == "北地区"
     assert data["profile"]["age_band_consented_at"] and data["profile"]["area_consented_at"]
+    # What the platform logged about this person's own actions, including the download itself.
+    assert [e["action"] for e in data["activity_log"]] == ["account.data_download"]
+    assert data["activity_log"][0]["ip_address"] == "127.0.0.1"
+    assert len(data["data_downloads"]) == 1
     assert "password_hash" not in response.get_data(as_text=True)
     assert "session_token" not in response.get_data(as_text=True)
 
