@@ -1,6 +1,7 @@
 """Sign-up through the client with CSRF on: validation, consents, confirmation mail, confirm once."""
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -200,3 +201,31 @@ def test_unconfirmed_accounts_and_expired_tokens_are_purged(app, db, make_user):
     assert result == {"tokens": 1, "unconfirmed_accounts": 1}
     remaining = set(db.session.scalars(select(User.id)))
     assert remaining == {fresh.id, confirmed.id, staff.id}
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_whole_journey_in_each_language(app, client, db, csrf, outbox, lang):
+    """Sign up -> confirmation mail -> confirm -> sign in -> sign out, in Japanese and in English."""
+    from tests.conftest import csrf_from
+
+    client.post("/language", data={"lang": lang, "next": "/account/sign-up", "csrf_token": csrf("/")})
+    form = client.get("/account/sign-up")
+    body = page_text(form)
+    assert f'<html lang="{lang}">' in body
+    checked = re.findall(r'<input checked id="locale-\d" name="locale" required type="radio" value="(\w+)">', body)
+    assert checked == [lang], "the current language is preselected"
+    response = client.post("/account/sign-up", data={
+        "email": f"journey-{lang}@example.jp", "display_name": "旅する人", "password": TEST_PASSWORD,
+        "password_confirm": TEST_PASSWORD, "locale": lang, "agree_terms": "y", "agree_privacy": "y",
+        "csrf_token": csrf_from(form)})
+    assert response.status_code == 302
+    mail = outbox()[-1]
+    assert mail["Subject"] == translated(app, "Please confirm your email address", lang)
+    assert client.get(link_in(mail, "/account/confirm/")).status_code == 302
+    signed_in = client.post("/account/sign-in", data={"email": f"journey-{lang}@example.jp",
+                                                      "password": TEST_PASSWORD, "csrf_token": csrf()})
+    assert signed_in.status_code == 302
+    overview = page_text(client.get("/account/"))
+    assert f'<html lang="{lang}">' in overview and "旅する人" in overview
+    assert client.post("/account/sign-out", data={"csrf_token": csrf("/")}).status_code == 302
+    assert client.get("/account/").status_code == 302
