@@ -107,3 +107,32 @@ def test_odd_urls_never_500(client, path):
     response = client.get(path)
     assert response.status_code < 500
     assert "Set-Cookie: x=y" not in str(response.headers)
+
+
+def test_database_outage_gives_a_503_page_even_for_a_signed_in_user(app, client, login, make_user, db, monkeypatch):
+    """The layout loads the signed-in user from the database; when that fails too, a static page is shown."""
+    from sqlalchemy.exc import OperationalError
+
+    login(make_user())
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(db.session, "get", unreachable)
+    response = client.get("/")
+    assert response.status_code == 503
+    body = page_text(response)
+    assert "Traceback" not in body and "connection refused" not in body
+    assert '<html lang="ja">' in body and 'href="/"' in body
+
+
+def test_database_outage_in_a_view_is_a_503(app, db, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def view():
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    app.add_url_rule("/test-db-down", "test_db_down", view)
+    response = app.test_client().get("/test-db-down")
+    body = _friendly(response, 503)
+    assert translated(app, "The service is temporarily unavailable") in body
