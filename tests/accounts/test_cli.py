@@ -80,3 +80,14 @@ def test_demo_logins_work(app, db, client, csrf):
         assert response.status_code == 302, email
         client.post("/account/sign-out", data={"csrf_token": csrf("/")})
     assert client.get("/").status_code == 200
+
+
+def test_users_create_prompts_for_the_password(app, db):
+    result = app.test_cli_runner().invoke(args=["users", "create", "--email", "prompt@example.jp", "--name", "職員"],
+                                          input="typed-password-1\ntyped-password-1\n")
+    assert result.exit_code == 0, result.output
+    assert "typed-password-1" not in result.output
+    from participation.accounts import services
+
+    db.session.expire_all()
+    assert services.authenticate("prompt@example.jp", "typed-password-1") is not None

@@ -124,3 +124,19 @@ def test_delete_account_needs_the_password_and_the_tick(client, csrf, login, mak
     assert db.session.get(User, user.id).deleted_at is None
     assert audit_rows("account.delete") == []
     assert client.get("/account/").status_code == 200
+
+
+def test_feature_packages_extend_the_download_and_the_deletion(client, csrf, login, make_user, monkeypatch):
+    """DATA_EXPORTERS add sections to the download; DELETION_HOOKS run when an account is deleted."""
+    from participation.accounts import services
+
+    seen = []
+    monkeypatch.setitem(services.DATA_EXPORTERS, "proposals", lambda user: [{"title": f"by {user.id}"}])
+    monkeypatch.setattr(services, "DELETION_HOOKS", [lambda user: seen.append(user.email)])
+    user = make_user(email="hooks@example.jp")
+    login(user)
+    data = json.loads(client.post("/account/data", data={"csrf_token": csrf("/account/data")}).get_data(as_text=True))
+    assert data["proposals"] == [{"title": f"by {user.id}"}]
+    client.post("/account/delete", data={"current_password": TEST_PASSWORD, "understood": "y",
+                                         "csrf_token": csrf("/account/delete")})
+    assert seen == ["hooks@example.jp"], "hooks run before the personal data is erased"
