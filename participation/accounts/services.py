@@ -88,14 +88,26 @@ def _issue_token(user: User, purpose: str, ttl: timedelta, new_email: str | None
     return raw
 
 
-def consume_token(raw: str, purpose: str) -> AccountToken:
-    """Return the valid token and mark it used, atomically: a token works exactly once."""
-    now = utcnow()
+def _usable_token(raw: str, purpose: str, now) -> AccountToken | None:
     token = db.session.scalar(
         select(AccountToken).where(AccountToken.token_hash == _token_hash(raw or ""),
                                    AccountToken.purpose == purpose)
     )
-    if token is None or token.used_at is not None or token.expires_at <= now or token.user.is_deleted:
+    if token is None or token.used_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    return token
+
+
+def token_is_usable(raw: str, purpose: str) -> bool:
+    """Whether a link still works, without using it up (to show the form or the 'link not valid' page)."""
+    return _usable_token(raw, purpose, utcnow()) is not None
+
+
+def consume_token(raw: str, purpose: str) -> AccountToken:
+    """Return the valid token and mark it used, atomically: a token works exactly once."""
+    now = utcnow()
+    token = _usable_token(raw, purpose, now)
+    if token is None:
         raise DomainError(_l("This link is invalid or has expired. Please request a new one."), 400)
     # Conditional update guards against two requests using the same token at once.
     updated = db.session.execute(

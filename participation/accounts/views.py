@@ -168,6 +168,9 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
+    if request.method == "GET" and not services.token_is_usable(token, "reset"):
+        return render_template("accounts/token_invalid.html",
+                               message=_("This link is invalid or has expired. Please request a new one.")), 400
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)

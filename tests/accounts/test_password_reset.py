@@ -139,3 +139,30 @@ def test_reset_requests_are_rate_limited(app, client, csrf, make_user):
 def test_bad_reset_email_is_a_422(client, csrf):
     for email in ("", "not-an-email", "x" * 300 + "@example.jp"):
         assert _request_reset(client, csrf, email).status_code == 422
+
+
+def test_reset_page_says_at_once_when_the_link_no_longer_works(app, client, csrf, make_user, outbox):
+    user = make_user()
+    assert client.get("/account/reset/not-a-token").status_code == 400
+    _request_reset(client, csrf, user.email)
+    link = link_in(outbox()[0], "/account/reset/")
+    assert client.get(link).status_code == 200
+    assert client.get(link).status_code == 200, "looking does not use the link up"
+    with time_machine.travel(utcnow() + timedelta(minutes=app.config["TOKEN_TTL_RESET_MINUTES"] + 1)):
+        assert client.get(link).status_code == 400
+    _reset(client, csrf, link)
+    page = client.get(link)
+    assert page.status_code == 400
+    assert 'href="/account/forgot-password"' in page_text(page)
+
+
+def test_reset_link_of_a_user_blocked_meanwhile_does_not_work(app, client, csrf, make_user, outbox, db):
+    from participation.accounts import services
+
+    admin = make_user("admin")
+    user = make_user()
+    _request_reset(client, csrf, user.email)
+    link = link_in(outbox()[0], "/account/reset/")
+    services.block_user(admin, user, "spam")
+    db.session.commit()
+    assert client.get(link).status_code == 400
