@@ -221,3 +221,19 @@ def test_admin_create_user_race_is_a_422(client, csrf, login, make_user, db, mon
                                                      "role": "staff", "password": "initial-password-1",
                                                      "csrf_token": token})
     assert response.status_code == 422
+
+
+def test_nul_characters_are_refused_not_a_database_error(client, csrf, login, make_user, db):
+    """PostgreSQL cannot store NUL: every length-limited field refuses it with a message."""
+    admin = make_user("admin")
+    target = make_user()
+    login(admin)
+    page = f"/admin/users/{target.id}"
+    response = client.post(f"{page}/block", data={"reason": "spam\x00", "csrf_token": csrf(page)})
+    assert response.status_code == 302
+    db.session.refresh(target)
+    assert not target.is_blocked
+    response = client.post("/admin/areas", data={"name_ja": "北\x00地区", "name_en": "North", "position": "1",
+                                                 "csrf_token": csrf("/admin/areas")})
+    assert response.status_code == 422
+    assert db.session.query(Area).count() == 0
