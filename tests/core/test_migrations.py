@@ -5,7 +5,6 @@ metadata (tables, columns, types, nullability, indexes, unique constraints, fore
 empty: a model change without a migration fails here. Nothing is ignored."""
 from __future__ import annotations
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect
