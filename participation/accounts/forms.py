@@ -16,9 +16,14 @@ def _language_choices():
     return [("ja", "日本語"), ("en", "English")]
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def _email_field(label):
-    return EmailField(label, validators=[required(), length(254),
-                                         Email(message=_l("Please enter a valid email address."))],
+    # Phones' autofill often adds a trailing space: trim before validating.
+    return EmailField(label, filters=[_strip], validators=[required(), length(254),
+                                                           Email(message=_l("Please enter a valid email address."))],
                       render_kw={"autocomplete": "email", "inputmode": "email"})
 
 
@@ -30,7 +35,7 @@ def _new_password(label):
 
 def _confirm_password():
     return PasswordField(_l("Password again"), validators=[
-        required(), EqualTo("password", message=_l("The two passwords do not match."))],
+        required(), length(PASSWORD_MAX), EqualTo("password", message=_l("The two passwords do not match."))],
         render_kw={"autocomplete": "new-password"})
 
 
@@ -112,13 +117,17 @@ class DemographicsForm(FlaskForm):
                           validators=[optional()])
     area_consent = BooleanField(_l("I agree that my area is used for participation statistics"))
 
-    def validate_age_band(self, field):
-        if self.age_consent.data and not field.data:
-            raise ValidationError(_l("Please choose your age group, or untick the consent."))
-
-    def validate_area_id(self, field):
-        if self.area_consent.data and not field.data:
-            raise ValidationError(_l("Please choose your area, or untick the consent."))
+    def validate(self, extra_validators=None) -> bool:
+        # Checked here, not as field validators: optional() ends a field's chain when it is empty.
+        valid = super().validate(extra_validators)
+        if self.age_consent.data and not self.age_band.data:
+            self.age_band.errors = [*self.age_band.errors,
+                                    _l("Please choose your age group, or untick the consent.")]
+            valid = False
+        if self.area_consent.data and not self.area_id.data:
+            self.area_id.errors = [*self.area_id.errors, _l("Please choose your area, or untick the consent.")]
+            valid = False
+        return valid
 
 
 class DeleteAccountForm(FlaskForm):

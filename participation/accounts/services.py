@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 
 from participation.accounts.models import (
     AGE_BANDS,
+    LOCALES,
     ROLES,
     AccountToken,
     Area,
@@ -26,6 +27,7 @@ from participation.accounts.models import (
 from participation.common.errors import DomainError
 from participation.common.time import utcnow
 from participation.extensions import db
+from participation.moderation.models import AuditLog
 from participation.moderation.services import record_audit
 from participation.notifications.mail import queue_mail
 from participation.text import normalise_token
@@ -86,14 +88,26 @@ def _issue_token(user: User, purpose: str, ttl: timedelta, new_email: str | None
     return raw
 
 
-def consume_token(raw: str, purpose: str) -> AccountToken:
-    """Return the valid token and mark it used, atomically: a token works exactly once."""
-    now = utcnow()
+def _usable_token(raw: str, purpose: str, now) -> AccountToken | None:
     token = db.session.scalar(
         select(AccountToken).where(AccountToken.token_hash == _token_hash(raw or ""),
                                    AccountToken.purpose == purpose)
     )
-    if token is None or token.used_at is not None or token.expires_at <= now or token.user.is_deleted:
+    if token is None or token.used_at is not None or token.expires_at <= now or not token.user.is_active:
+        return None
+    return token
+
+
+def token_is_usable(raw: str, purpose: str) -> bool:
+    """Whether a link still works, without using it up (to show the form or the 'link not valid' page)."""
+    return _usable_token(raw, purpose, utcnow()) is not None
+
+
+def consume_token(raw: str, purpose: str) -> AccountToken:
+    """Return the valid token and mark it used, atomically: a token works exactly once."""
+    now = utcnow()
+    token = _usable_token(raw, purpose, now)
+    if token is None:
         raise DomainError(_l("This link is invalid or has expired. Please request a new one."), 400)
     # Conditional update guards against two requests using the same token at once.
     updated = db.session.execute(
@@ -277,6 +291,7 @@ def export_user_data(user: User) -> dict:
             "confirmed_at": _iso(user.confirmed_at),
             "last_sign_in_at": _iso(user.last_sign_in_at),
             "blocked_at": _iso(user.blocked_at),
+            "blocked_reason": user.blocked_reason,
         },
         "policy_consents": [
             {"policy": c.policy, "version": c.version, "agreed_at": _iso(c.agreed_at)} for c in user.consents
@@ -288,6 +303,12 @@ def export_user_data(user: User) -> dict:
             "area_consented_at": _iso(profile.area_consented_at) if profile else None,
         },
     }
+    data["data_downloads"] = [_iso(at) for at in db.session.scalars(
+        select(DataExport.created_at).where(DataExport.user_id == user.id).order_by(DataExport.id))]
+    data["activity_log"] = [
+        {"action": entry.action, "at": _iso(entry.created_at), "ip_address": entry.ip_address}
+        for entry in db.session.scalars(select(AuditLog).where(AuditLog.actor_id == user.id).order_by(AuditLog.id))
+    ]
     for name, exporter in DATA_EXPORTERS.items():
         data[name] = exporter(user)
     return data
@@ -316,15 +337,34 @@ def delete_account(user: User, password: str | None, *, actor: User | None = Non
     user.session_token = new_session_token()  # ends every session
 
 
+def _check_new_account(email: str, display_name: str, password: str) -> None:
+    """The form rules again, for callers without a form (the CLI, imports): nothing invalid is stored."""
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise DomainError(_l("Please enter a valid email address.")) from None
+    if len(email) > 254:
+        raise DomainError(_l("Please enter a valid email address."))
+    name = (display_name or "").strip()
+    if not 1 <= len(name) <= 50 or any(ord(ch) < 32 for ch in name):
+        raise DomainError(_l("Please enter between %(min)d and %(max)d characters.", min=1, max=50))
+    if not 10 <= len(password or "") <= 128:
+        raise DomainError(_l("Please enter between %(min)d and %(max)d characters.", min=10, max=128))
+
+
 def create_user(*, email: str, display_name: str, password: str, role: str = "resident",
                 locale: str = "ja", confirmed: bool = True, actor: User | None = None) -> User:
     if role not in ROLES:
         raise DomainError(_l("Unknown role."))
     email = normalise_email(email)
+    _check_new_account(email, display_name, password)
     if user_by_email(email) is not None:
         raise DomainError(_l("An account with this email address already exists."))
     user = User(email=email, display_name=display_name.strip(), password_hash=hash_password(password),
-                role=role, locale=locale, confirmed_at=utcnow() if confirmed else None)
+                role=role, locale=locale if locale in LOCALES else "ja",
+                confirmed_at=utcnow() if confirmed else None)
     db.session.add(user)
     db.session.flush()
     record_audit(actor, "user.create", user, {"role": role})

@@ -8,6 +8,7 @@ from flask import (Blueprint, Response, current_app, flash, redirect, render_tem
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from participation.accounts import queries, services
 from participation.accounts.forms import (AreaForm, BlockForm, ChangeEmailForm, ChangePasswordForm,
@@ -16,7 +17,7 @@ from participation.accounts.forms import (AreaForm, BlockForm, ChangeEmailForm, 
                                           SignUpForm)
 from participation.accounts.models import Area, User
 from participation.common.errors import DomainError
-from participation.common.i18n import LANG_COOKIE, current_locale
+from participation.common.i18n import current_locale, set_language_cookie
 from participation.common.pagination import paginate
 from participation.common.security import safe_next
 from participation.extensions import db, limiter
@@ -57,11 +58,16 @@ def sign_up():
         return redirect(url_for("core.home"))
     form = SignUpForm()
     if request.method == "GET":
-        form.locale.data = request.cookies.get(LANG_COOKIE) or current_app.config["BABEL_DEFAULT_LOCALE"]
+        form.locale.data = current_locale()
     if form.validate_on_submit():
-        services.register_user(email=form.email.data, display_name=form.display_name.data,
-                               password=form.password.data, locale=form.locale.data)
-        db.session.commit()
+        try:
+            services.register_user(email=form.email.data, display_name=form.display_name.data,
+                                   password=form.password.data, locale=form.locale.data)
+            db.session.commit()
+        except IntegrityError:
+            # A simultaneous sign-up with the same address won the unique constraint: answer as for a
+            # taken address (the page never says whether an address has an account).
+            db.session.rollback()
         return redirect(url_for("accounts.check_mail"))
     if request.method == "POST":
         return _invalid("accounts/sign_up.html", form=form)
@@ -127,7 +133,7 @@ def sign_in():
             services.record_sign_in(user)
             db.session.commit()
             response = redirect(next_url)
-            response.set_cookie(LANG_COOKIE, user.locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+            set_language_cookie(response, user.locale)
             return response
         return render_template("accounts/sign_in.html", form=form, next_url=next_url), 422
     status = 422 if request.method == "POST" else 200
@@ -138,8 +144,9 @@ def sign_in():
 def sign_out():
     form = PostForm()
     if form.validate_on_submit():
-        logout_user()
+        # Clear first: logout_user() leaves a flag in the session that deletes the remember-me cookie.
         session.clear()
+        logout_user()
         flash(_("You are signed out."), "success")
     return redirect(url_for("core.home"))
 
@@ -161,6 +168,9 @@ def forgot_password():
 @bp.route("/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     form = ResetPasswordForm()
+    if request.method == "GET" and not services.token_is_usable(token, "reset"):
+        return render_template("accounts/token_invalid.html",
+                               message=_("This link is invalid or has expired. Please request a new one.")), 400
     if form.validate_on_submit():
         try:
             services.reset_password(token, form.password.data)
@@ -189,7 +199,7 @@ def profile():
         db.session.commit()
         flash(_("Your profile has been saved."), "success")
         response = redirect(url_for("accounts.overview"))
-        response.set_cookie(LANG_COOKIE, current_user.locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        set_language_cookie(response, current_user.locale)
         return response
     return render_template("accounts/profile.html", form=form), (422 if request.method == "POST" else 200)
 
@@ -234,10 +244,14 @@ def change_email():
 def confirm_email_change(token: str):
     try:
         services.confirm_email_change(token)
+        db.session.commit()
     except DomainError as error:
         db.session.rollback()
         return render_template("accounts/token_invalid.html", message=error.message), 400
-    db.session.commit()
+    except IntegrityError:  # the address was taken by another account meanwhile
+        db.session.rollback()
+        return render_template("accounts/token_invalid.html",
+                               message=_("This email address cannot be used.")), 400
     flash(_("Your new email address is confirmed."), "success")
     return redirect(url_for("accounts.overview" if current_user.is_authenticated else "accounts.sign_in"))
 
@@ -292,8 +306,8 @@ def delete_account():
             form.current_password.errors.append(error.message)
             return _invalid("accounts/delete.html", form=form)
         db.session.commit()
-        logout_user()
         session.clear()
+        logout_user()  # after clear(): it flags the remember-me cookie for deletion
         flash(_("Your account has been deleted."), "success")
         return redirect(url_for("core.home"))
     return render_template("accounts/delete.html", form=form), (422 if request.method == "POST" else 200)
@@ -323,11 +337,15 @@ def new_user():
         try:
             user = services.create_user(email=form.email.data, display_name=form.display_name.data,
                                         password=form.password.data, role=form.role.data, actor=current_user)
+            db.session.commit()
         except DomainError as error:
             db.session.rollback()
             form.email.errors.append(error.message)
             return _invalid("admin/user_new.html", form=form)
-        db.session.commit()
+        except IntegrityError:  # created by someone else at the same moment
+            db.session.rollback()
+            form.email.errors.append(_("An account with this email address already exists."))
+            return _invalid("admin/user_new.html", form=form)
         flash(_("The account has been created."), "success")
         return redirect(url_for("accounts_admin.user", user_id=user.id))
     return render_template("admin/user_new.html", form=form), (422 if request.method == "POST" else 200)

@@ -1,9 +1,10 @@
 """Domain errors raised by services, and friendly error pages for every HTTP error."""
 from __future__ import annotations
 
-from flask import jsonify, render_template, request
+from flask import Response, current_app, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 
@@ -42,11 +43,39 @@ def _wants_json() -> bool:
     return request.path.startswith(("/api/", "/open311/")) or request.path == "/healthz"
 
 
+# Shown only when the error page itself cannot be rendered (e.g. the database is down while the
+# signed-in user is loaded for the layout): static, both languages, no user context needed.
+FALLBACK_PAGE = """<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{status}</title></head>
+<body><main><h1>{status}</h1>
+<p>ただいまご利用いただけません。しばらくしてからもう一度お試しください。</p>
+<p lang="en">The service is not available at the moment. Please try again later.</p>
+<p><a href="/">トップページへ / Home</a></p></main></body></html>
+"""
+
+
 def render_error(status: int, detail=None):
-    if _wants_json():
-        return jsonify({"error": str(ERROR_TITLES.get(status, "Error")), "status": status}), status
-    title = ERROR_TITLES.get(status, ERROR_TITLES[500] if status >= 500 else ERROR_TITLES[400])
-    return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    try:
+        if _wants_json():
+            return jsonify({"error": str(ERROR_TITLES.get(status, "Error")), "status": status}), status
+        title = ERROR_TITLES.get(status, ERROR_TITLES[500] if status >= 500 else ERROR_TITLES[400])
+        return render_template("errors/error.html", status=status, title=title, detail=detail), status
+    except Exception:
+        current_app.logger.exception("Could not render the error page for status %s", status)
+        _rollback_quietly()
+        if _wants_json():
+            return Response(f'{{"status": {status}}}', status, mimetype="application/json")
+        return Response(FALLBACK_PAGE.format(status=int(status)), status, mimetype="text/html")
+
+
+def _rollback_quietly() -> None:
+    from participation.extensions import db
+
+    try:
+        db.session.rollback()
+    except Exception:  # the connection may be gone; the session is discarded at the end of the request
+        pass
 
 
 def register_error_handlers(app) -> None:
@@ -66,8 +95,7 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(Exception)
     def unhandled(error: Exception):
-        from participation.extensions import db
-
-        db.session.rollback()
+        _rollback_quietly()
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
-        return render_error(500)
+        # The database being unreachable is temporary: 503 tells clients and load balancers to retry.
+        return render_error(503 if isinstance(error, OperationalError) else 500)

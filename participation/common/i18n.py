@@ -24,6 +24,12 @@ def select_locale() -> str:
     return _supported(request.cookies.get(LANG_COOKIE)) or current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
+def set_language_cookie(response, lang: str) -> None:
+    """The guest's language choice: a year, HttpOnly, SameSite=Lax, Secure like the session cookie."""
+    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
+                        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+
+
 def select_timezone() -> str:
     return current_app.config["TIMEZONE"]
 

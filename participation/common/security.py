@@ -28,6 +28,19 @@ def add_security_headers(response):
     return response
 
 
+def refuse_nul_characters():
+    """NUL never appears in a real URL and PostgreSQL cannot store or compare it: refuse it in the path
+    and the query string up front instead of failing deep in a query. (Form fields get a message from
+    their length validator, see common/forms.py.)"""
+    from flask import abort, request
+
+    if "\x00" in request.path:
+        abort(400)
+    for key, value in request.args.items(multi=True):
+        if "\x00" in key or "\x00" in value:
+            abort(400)
+
+
 def safe_next(target: str | None, default: str = "/") -> str:
     """Only local paths may be redirect targets: no scheme, no host, no protocol-relative //."""
     if not target:

@@ -50,7 +50,9 @@ def save_image(file_storage) -> str:
             if ext == "png" and image.mode not in ("RGB", "RGBA", "L", "LA", "P"):
                 image = image.convert("RGBA")
             name = f"{secrets.token_hex(16)}.{ext}"
-            # Re-encoding without passing exif/info drops EXIF, GPS and comments.
+            # Pillow writes some of image.info back when saving (JPEG comments, XMP, ICC profiles): keep
+            # only what the pixels need, so EXIF, GPS, XMP, comments and device profiles are all dropped.
+            image.info = {key: value for key, value in image.info.items() if key == "transparency"}
             save_format = {"jpg": "JPEG", "png": "PNG", "webp": "WEBP"}[ext]
             image.save(upload_dir() / name, format=save_format, quality=85)
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError) as exc:

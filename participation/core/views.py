@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from participation.accounts import services as account_services
 from participation.accounts.forms import PostForm
-from participation.common.i18n import LANG_COOKIE
+from participation.common.i18n import set_language_cookie
 from participation.common.security import safe_next
 from participation.common.uploads import stored_path
 from participation.extensions import csrf, db
@@ -42,8 +42,7 @@ def set_language():
         account_services.set_locale(current_user, lang)
         db.session.commit()
     response = redirect(target)
-    response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="Lax", httponly=True,
-                        secure=current_app.config["SESSION_COOKIE_SECURE"])
+    set_language_cookie(response, lang)
     return response
 
 

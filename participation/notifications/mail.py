@@ -32,7 +32,10 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
 def queue_mail(to: str, subject: str, body: str) -> None:
     """Send once the current transaction commits; dropped if it rolls back."""
     msg = build_message(to, subject, body)
-    db.session.info.setdefault(_QUEUE_KEY, []).append((current_app._get_current_object(), msg))
+    session = db.session()
+    if not session.in_transaction():
+        session.begin()  # so that a rollback, even before any SQL ran, discards this mail
+    session.info.setdefault(_QUEUE_KEY, []).append((current_app._get_current_object(), msg))
 
 
 def outbox_dir() -> Path:
@@ -65,9 +68,12 @@ def _send_queued(session: Session) -> None:
             app.logger.exception("Could not send mail to %s", msg["To"])
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_queued(session: Session) -> None:
-    session.info.pop(_QUEUE_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_queued(session: Session, previous_transaction) -> None:
+    # after_soft_rollback fires on every Session.rollback(), also when no SQL had run (after_rollback
+    # does not); only the outermost transaction's rollback discards the queue.
+    if previous_transaction.parent is None:
+        session.info.pop(_QUEUE_KEY, None)
 
 
 def list_outbox(limit: int = 200) -> list[Path]:
