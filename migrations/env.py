@@ -6,6 +6,7 @@ from alembic import context
 from flask import current_app
 
 from participation.common.models import UTCDateTime
+from participation.extensions import include_in_schema_compare
 
 config = context.config
 if config.config_file_name:
@@ -22,10 +23,6 @@ def render_item(type_, obj, autogen_context):
         return "sa.DateTime(timezone=True)"
     return False
 
-
-def include_name(name, type_, parent_names):
-    """Ignore tables that migrations create by hand (e.g. the proposals FTS5 index and its shadow tables)."""
-    return not (type_ == "table" and name and name.startswith("proposals_fts"))
 
 
 def skip_empty(context_, revision, directives):
@@ -44,7 +41,7 @@ def run_offline() -> None:
 def run_online() -> None:
     options = dict(current_app.extensions["migrate"].configure_args)
     options.setdefault("process_revision_directives", skip_empty)
-    options.update(render_item=render_item, compare_type=True, include_name=include_name)
+    options.update(render_item=render_item, compare_type=True, include_name=include_in_schema_compare)
     with database.engine.connect() as connection:
         context.configure(connection=connection, target_metadata=metadata, **options)
         with context.begin_transaction():

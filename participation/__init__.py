@@ -26,7 +26,6 @@ def create_app(config: dict | None = None) -> Flask:
     _register_template_helpers(app)
 
     from participation.cli import register_cli
-    from participation.common.context import isolate_requests
     from participation.common.errors import register_error_handlers
     from participation.common.security import add_security_headers, refuse_nul_characters
 
@@ -34,7 +33,6 @@ def create_app(config: dict | None = None) -> Flask:
     register_cli(app)
     app.after_request(add_security_headers)
     app.before_request(refuse_nul_characters)
-    isolate_requests(app)
 
     if app.config.get("SCHEDULER_IN_PROCESS"):
         from participation.jobs.scheduler import start_in_process

@@ -16,7 +16,7 @@ class CommentForm(FlaskForm):
     body = TextAreaField(_l("Your comment"), validators=[required(), length(MAX_LENGTH)])
     alignment = RadioField(_l("Your position"), choices=ALIGNMENT_CHOICES, default="0",
                            validators=[InputRequired(message=_l("Please choose in favour, neutral or against."))])
-    parent_id = HiddenField()
+    parent_id = HiddenField(validators=[length(12)])
 
 
 class EditCommentForm(FlaskForm):
@@ -26,4 +26,4 @@ class EditCommentForm(FlaskForm):
 
 
 class VoteForm(FlaskForm):
-    value = HiddenField()
+    value = HiddenField(validators=[length(10)])

@@ -6,6 +6,8 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, RadioField
 from wtforms.validators import InputRequired
 
+from participation.common.forms import length
+
 FREQUENCY_CHOICES = [("immediate", _l("Immediately, one email per notification")),
                      ("daily", _l("Once a day, a summary")),
                      ("weekly", _l("Once a week, a summary")),
@@ -18,4 +20,4 @@ class SettingsForm(FlaskForm):
 
 
 class FollowForm(FlaskForm):
-    action = HiddenField()
+    action = HiddenField(validators=[length(20)])

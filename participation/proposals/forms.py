@@ -26,7 +26,8 @@ def optional_int(value):
 class ProposalForm(FlaskForm):
     title = StringField(_l("Title"), validators=[required(), length(150, 15)],
                         description=_l("15 to 150 characters. Say briefly what you propose."))
-    body = TextAreaField(_l("Your proposal"), validators=[required()],
+    # The process sets the real maximum (checked by the service); 20,000 is the most any process allows.
+    body = TextAreaField(_l("Your proposal"), validators=[required(), length(20_000)],
                          description=_l("What should change, and why? You can use **bold**, *italic*, lists and links."))
     category_id = SelectField(_l("Category"), coerce=optional_int, validators=[Optional()], validate_choice=False)
     area_id = SelectField(_l("Area"), coerce=optional_int, validators=[Optional()], validate_choice=False)
@@ -97,7 +98,7 @@ class AnswerStateForm(FlaskForm):
     label_ja = StringField(_l("Label (Japanese)"), validators=[required(), length(60)])
     label_en = StringField(_l("Label (English)"), validators=[required(), length(60)])
     colour = StringField(_l("Colour"), default="#4d4d4d", render_kw={"type": "color"}, validators=[
-        required(), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Please choose a colour like #1f6f43."))])
+        required(), length(7), Regexp(r"^#[0-9a-fA-F]{6}$", message=_l("Please choose a colour like #1f6f43."))])
     is_accepted = BooleanField(_l("Counts as accepted (cost and period can be given)"))
 
 

@@ -97,20 +97,3 @@ def page_with_thread(app, test_target):
     if "_test_thread" not in app.view_functions:
         app.add_url_rule("/_test/thread/<int:process_id>", "_test_thread", view)
     return lambda process: f"/_test/thread/{process.id}"
-
-
-@pytest.fixture
-def login(login):
-    """The shared `app` fixture keeps one app context for the whole test, so flask.g (and the CSRF
-    token Flask-WTF caches there) outlives requests; sign-in rotates the session, so the cached token
-    would no longer match. Dropping it after sign-in makes the next page issue a fresh one, as a
-    real browser request (with its own app context) would."""
-    from flask import g
-
-    def do_login(user, *args, **kwargs):
-        g.pop("csrf_token", None)  # e.g. after a sign-out, which also clears the session
-        response = login(user, *args, **kwargs)
-        g.pop("csrf_token", None)
-        return response
-
-    return do_login

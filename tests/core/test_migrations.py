@@ -11,6 +11,7 @@ from sqlalchemy import create_engine, inspect
 
 from participation import create_app
 from participation.extensions import db as _db
+from participation.extensions import include_in_schema_compare
 
 
 def _diff(engine, metadata=None) -> list:
@@ -18,6 +19,7 @@ def _diff(engine, metadata=None) -> list:
         context = MigrationContext.configure(connection, opts={
             "compare_type": True,
             "compare_server_default": True,
+            "include_name": include_in_schema_compare,  # only the hand-made FTS5 index tables
         })
         return compare_metadata(context, metadata if metadata is not None else _db.metadata)
 

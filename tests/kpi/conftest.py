@@ -116,23 +116,8 @@ def signed_in(app):
     """signed_in(user) -> a new test client signed in as that user (one client per person)."""
     from tests.conftest import TEST_PASSWORD, csrf_from
 
-    from flask import g
-    from flask.testing import FlaskClient
-
-    class FreshClient(FlaskClient):
-        """The tests share one app context, so Flask-Login's cached user in `g` would leak between
-        clients: forget it before every request so each client is only who its cookies say."""
-
-        def open(self, *args, **kwargs):
-            import flask_babel
-
-            g.pop("_login_user", None)
-            g.pop("csrf_token", None)   # Flask-WTF caches the session's token in g as well
-            flask_babel.refresh()
-            return super().open(*args, **kwargs)
-
     def factory(user=None):
-        client = FreshClient(app, app.response_class, use_cookies=True)
+        client = app.test_client()
         if user is None:
             return client
         token = csrf_from(client.get("/account/sign-in"))

@@ -41,23 +41,3 @@ def states(app):
     states = ensure_builtin_states()
     _db.session.commit()
     return states
-
-
-@pytest.fixture
-def login(client, csrf):
-    """Like the shared `login`, but drops the CSRF token cached on `g`: the shared `app` fixture keeps
-    one app context (so one `g`) across the client's requests, and sign-in clears the session, so
-    pages would otherwise keep rendering the pre-sign-in token."""
-    from flask import g
-
-    from tests.conftest import TEST_PASSWORD
-
-    def do_login(user, password: str = TEST_PASSWORD):
-        g.pop("csrf_token", None)
-        response = client.post("/account/sign-in", data={"email": user.email, "password": password,
-                                                         "csrf_token": csrf("/account/sign-in")})
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
-        g.pop("csrf_token", None)
-        return response
-
-    return do_login
