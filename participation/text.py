@@ -5,6 +5,7 @@ bleach allow-list, so whatever the renderer lets through, only these tags surviv
 from __future__ import annotations
 
 import threading
+import html
 import unicodedata
 
 import bleach
@@ -36,7 +37,7 @@ def _linker() -> Linker:
     (under gunicorn gthread a shared one raised IndexError in html5lib's tree builder)."""
     linker = getattr(_local, "linker", None)
     if linker is None:
-        linker = _local.linker = Linker(callbacks=[_set_rel], skip_tags=["code"], parse_email=False)
+        linker = _local.linker = Linker(callbacks=[_set_rel], parse_email=False)  # skip_tags would escape code twice
     return linker
 
 
@@ -44,8 +45,8 @@ def render_markdown(source: str | None) -> Markup:
     """Markdown subset -> sanitized HTML with safe, rel-marked links."""
     if not source:
         return Markup("")
-    html = _markdown.render(source)
-    cleaned = bleach.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
+    rendered = _markdown.render(source)
+    cleaned = bleach.clean(rendered, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
                            protocols=ALLOWED_PROTOCOLS, strip=True)
     return Markup(_linker().linkify(cleaned))
 
@@ -62,7 +63,8 @@ def excerpt(source: str | None, length: int = 140) -> str:
     """Plain-text excerpt (characters, not bytes) with Markdown markers removed."""
     if not source:
         return ""
-    text = bleach.clean(_markdown.render(source), tags=[], strip=True)
+    # bleach returns HTML text (&amp;); an excerpt is plain text that templates escape themselves.
+    text = html.unescape(bleach.clean(_markdown.render(source), tags=[], strip=True))
     text = " ".join(text.split())
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 

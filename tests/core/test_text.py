@@ -134,8 +134,6 @@ def test_text_is_escaped_exactly_once():
     assert str(render_markdown("Q&A: 5 < 6")) == "<p>Q&amp;A: 5 &lt; 6</p>\n"
 
 
-@pytest.mark.xfail(strict=True, reason="bleach Linker(skip_tags=['code']) escapes code contents a second time; "
-                                       "fix in participation/text.py (outside this branch's files), see report")
 def test_code_spans_are_escaped_exactly_once():
     assert str(render_markdown("`a < b & c`")) == "<p><code>a &lt; b &amp; c</code></p>\n"
 
@@ -148,8 +146,6 @@ def test_excerpt_counts_characters_and_strips_markdown():
     assert excerpt("短い", 20) == "短い"
 
 
-@pytest.mark.xfail(strict=True, reason="excerpt() returns HTML entities (&amp;) in a plain str that templates "
-                                       "escape again; fix in participation/text.py (html.unescape), see report")
 def test_excerpt_is_plain_text_without_entities():
     assert excerpt("Q&A <b>") == "Q&A <b>"
 
