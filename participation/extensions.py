@@ -19,13 +19,21 @@ NAMING_CONVENTION = {
 }
 
 
-# Tables that migrations create by hand and no model describes: SQLite's FTS5 search index for
-# proposals and its shadow tables. Autogenerate and the schema test leave them alone.
+# Search structures that migrations create by hand, per database, and no model describes: SQLite's FTS5
+# index for proposals (and its shadow tables) and PostgreSQL's pg_trgm GIN indexes (named *_trgm).
+# Autogenerate and the schema test leave them alone.
 UNMODELLED_TABLE_PREFIXES = ("proposals_fts",)
+UNMODELLED_INDEX_SUFFIX = "_trgm"
 
 
 def include_in_schema_compare(name, type_, parent_names) -> bool:
-    return not (type_ == "table" and name and name.startswith(UNMODELLED_TABLE_PREFIXES))
+    if not name:
+        return True
+    if type_ == "table":
+        return not name.startswith(UNMODELLED_TABLE_PREFIXES)
+    if type_ == "index":
+        return not name.endswith(UNMODELLED_INDEX_SUFFIX)
+    return True
 
 
 class Base(DeclarativeBase):

@@ -9,15 +9,21 @@ from participation.accounts import services as account_services
 from participation.accounts.forms import PostForm
 from participation.common.i18n import set_language_cookie
 from participation.common.security import safe_next
+from participation.common.time import local_today
 from participation.common.uploads import stored_path
 from participation.extensions import csrf, db
+from participation.processes import queries as process_queries
 
 bp = Blueprint("core", __name__)
+HOME_PROCESSES = 6
 
 
 @bp.route("/")
 def home():
-    return render_template("core/home.html")
+    today = local_today()
+    active = db.session.scalars(
+        process_queries.visible_processes(None, state="active", today=today).limit(HOME_PROCESSES)).all()
+    return render_template("core/home.html", active_processes=active, today=today)
 
 
 @bp.route("/terms")
