@@ -1,13 +1,10 @@
 """participation: a citizen participation platform for municipalities."""
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from flask import Flask, g, request, session
 from flask_login import current_user
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,18 +56,7 @@ def _init_extensions(app: Flask) -> None:
     login_manager.user_loader(load_user)
     # Import every model module so metadata is complete for migrations and create_all.
     import participation.models  # noqa: F401
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """SQLite: WAL for concurrent readers, foreign keys on, wait for locks instead of failing."""
-    if isinstance(dbapi_connection, sqlite3.Connection):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=15000")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+    import participation.common.sqlite  # noqa: F401  (connection settings for SQLite)
 
 
 # Every feature's blueprint, one line each ("module:attribute").

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from participation.accounts.models import Area
+from participation.accounts.models import Area, User
 from participation.common.devices import is_mobile_request
 from participation.common.errors import DomainError, NotAllowed
 from participation.common.time import local_today, utcnow
@@ -153,6 +153,13 @@ def support(user, proposal: Proposal) -> ProposalSupport:
     row = ProposalSupport(proposal_id=proposal.id, user_id=user.id, from_mobile=is_mobile_request())
     try:
         with db.session.begin_nested():
+            if proposal.process.support_limit:
+                # Serialise this person's supports so two sent at once cannot both pass the limit: a no-op
+                # update of their account row locks it (PostgreSQL: a row lock that does not conflict with
+                # the support's foreign-key lock; SQLite: the write lock, taken before any read).
+                db.session.execute(update(User).where(User.id == user.id)
+                                   .values(locale=User.locale, updated_at=User.updated_at)
+                                   .execution_options(synchronize_session=False))
             db.session.add(row)
             db.session.flush()
             db.session.execute(update(Proposal).where(Proposal.id == proposal.id)

@@ -56,3 +56,43 @@ def test_fifty_users_supporting_twice_at_once(app, make_user, make_process, make
                                  .where(ProposalSupport.proposal_id == proposal_id))
     counter = db.session.get(Proposal, proposal_id).supports_count
     assert rows == distinct == counter == USERS
+
+
+def test_one_person_supporting_many_proposals_at_once_stays_within_the_limit(app, make_user, make_process,
+                                                                              make_proposal, db):
+    """Support limit 2, the same person supports 8 proposals from 8 browsers at the same moment."""
+    process = make_process(support_limit=2)
+    proposal_ids = [make_proposal(process).id for _ in range(8)]
+    email = make_user().email
+    db.session.remove()
+
+    barrier = threading.Barrier(len(proposal_ids))
+    statuses, errors = [], []
+    lock = threading.Lock()
+
+    def browser(proposal_id):
+        try:
+            client = app.test_client()
+            page = client.get("/account/sign-in").get_data(as_text=True)
+            client.post("/account/sign-in", data={"email": email, "password": TEST_PASSWORD,
+                                                  "csrf_token": TOKEN_RE.search(page).group(1)})
+            token = TOKEN_RE.search(client.get(f"/proposals/{proposal_id}").get_data(as_text=True)).group(1)
+            barrier.wait(timeout=120)
+            response = client.post(f"/proposals/{proposal_id}/support", data={"csrf_token": token})
+            with lock:
+                statuses.append(response.status_code)
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            with lock:
+                errors.append(repr(exc))
+            barrier.abort()
+
+    threads = [threading.Thread(target=browser, args=(pid,)) for pid in proposal_ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+
+    assert errors == [] and set(statuses) == {302}, (errors, statuses)
+    assert db.session.scalar(select(func.count(ProposalSupport.id))) == 2
+    counters = db.session.scalars(select(Proposal.supports_count).where(Proposal.id.in_(proposal_ids))).all()
+    assert sorted(counters) == [0] * 6 + [1, 1]
