@@ -86,6 +86,7 @@ BLUEPRINTS = (
     "participation.kpi.views:bp",
     "participation.kpi.views:api_bp",
     "participation.proposals.views:bp",
+    "participation.feedback.views:bp",
 )
 
 
