@@ -220,7 +220,7 @@ def overdue_proposals(cutoff: datetime, per_process: int = REMINDER_ROWS_PER_PRO
         group = groups.setdefault(row.process_id, OverdueGroup(processes[row.process_id], totals[row.process_id], []))
         group.items.append(OverdueProposal(row.id, row.reference, row.title, to_local(row.published_at),
                                            row.answer_id is not None))
-    return sorted(groups.values(), key=lambda g: (g.process.title, g.process.id))
+    return [groups[process_id] for process_id in sorted(groups)]  # oldest process first
 
 
 def active_staff() -> list[User]:
