@@ -361,3 +361,24 @@ def test_report_is_in_english_when_chosen(client, travel, calendar_process, add_
     assert "What happened to the proposals" in html and "Accepted" in html
     assert re.search(r"Median: 8(\.0)? days", html)
     assert "8 days after publication" in html
+
+
+@pytest.mark.parametrize("role, before, after", [
+    ("guest", False, True), ("resident", False, True), ("blocked", False, True),
+    ("staff", True, True), ("admin", True, True),
+])
+def test_feedback_view_permission_matrix(db, travel, calendar_process, make_user, role, before, after):
+    from participation.feedback import services
+    from participation.permissions import can
+
+    travel(MOMENTS["phase3"])
+    process = calendar_process()
+    user = None if role == "guest" else make_user("resident" if role == "blocked" else role,
+                                                  blocked=role == "blocked")
+    assert can(user, "feedback.view", process) is before
+    assert can(user, "feedback.publish", process) is (role in ("staff", "admin"))
+    services.publish_feedback(make_user("staff"), process)
+    db.session.commit()
+    assert can(user, "feedback.view", process) is after
+    process.published_at = None  # an unpublished process hides its report again (staff still see it)
+    assert can(user, "feedback.view", process) is (role in ("staff", "admin"))
