@@ -185,7 +185,8 @@ register("processes.activate_phases", "participation.processes.jobs:activate_pha
          description=_l("Switch each process's active phase when the calendar passes a phase boundary."))
 register("accounts.retention", "participation.accounts.jobs:retention",
          trigger=cron(hour=3, minute=10), period="day",
-         description=_l("Delete expired one-time tokens, accounts that were never confirmed and old data download records."))
+         description=_l("Delete expired one-time tokens, accounts that were never confirmed and old data download "
+                        "records."))
 # Later jobs go here (answers publishing, notification digests, feedback reports, reminders,
 # KPI snapshots and push, open data), e.g.:
 # register("proposals.publish_answers", "participation.proposals.jobs:publish_answers",
