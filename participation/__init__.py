@@ -72,6 +72,7 @@ BLUEPRINTS = (
     "participation.kpi.views:bp",
     "participation.kpi.views:api_bp",
     "participation.proposals.views:bp",
+    "participation.feedback.views:bp",
 )
 
 

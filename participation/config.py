@@ -57,6 +57,8 @@ def load_config() -> dict:
         "TOKEN_TTL_CONFIRM_HOURS": 72,
         "TOKEN_TTL_RESET_MINUTES": 60,
         "UNCONFIRMED_ACCOUNT_DAYS": 14,
+        "DATA_EXPORT_RETENTION_DAYS": int(os.environ.get("DATA_EXPORT_RETENTION_DAYS", "90")),
+        "PROPOSAL_ANSWER_REMINDER_DAYS": int(os.environ.get("PROPOSAL_ANSWER_REMINDER_DAYS", "14")),
         # Cookies and sessions
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -7,3 +7,4 @@ from participation.comments import models as comments_models  # noqa: F401
 from participation.notifications import models as notifications_models  # noqa: F401
 from participation.kpi import models as kpi_models  # noqa: F401
 from participation.proposals import models as proposals_models  # noqa: F401
+from participation.feedback import models as feedback_models  # noqa: F401

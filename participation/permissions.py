@@ -214,6 +214,21 @@ RULES.update({
     "admin.proposal_settings": is_admin,
 })
 
+# --- feedback reports (participation/feedback): rules on a Process target --------------------
+@predicate
+def feedback_published(user, target):
+    from participation.feedback.queries import is_published
+
+    process = process_of(target)
+    return process is not None and is_published(process)
+
+
+RULES.update({
+    # Residents see the report once published; staff also before (a preview).
+    "feedback.view": hosts("proposals") & (is_staff | (process_published & feedback_published)),
+    "feedback.publish": is_staff,
+})
+
 
 def can(user, action: str, target=None) -> bool:
     try:

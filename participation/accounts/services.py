@@ -414,7 +414,9 @@ def save_area(actor: User, area: Area | None, *, name_ja: str, name_en: str, pos
 
 
 def purge_expired(now=None) -> dict:
-    """Retention: expired tokens and accounts never confirmed after N days."""
+    """Retention: expired tokens, accounts never confirmed after N days, and the records of data
+    downloads older than DATA_EXPORT_RETENTION_DAYS (the download itself is generated on demand and
+    never stored)."""
     now = now or utcnow()
     tokens = db.session.execute(delete(AccountToken).where(AccountToken.expires_at < now)).rowcount
     cutoff = now - timedelta(days=current_app.config["UNCONFIRMED_ACCOUNT_DAYS"])
@@ -424,7 +426,9 @@ def purge_expired(now=None) -> dict:
     ).all()
     for user in stale:
         db.session.delete(user)
-    return {"tokens": tokens or 0, "unconfirmed_accounts": len(stale)}
+    export_cutoff = now - timedelta(days=current_app.config.get("DATA_EXPORT_RETENTION_DAYS", 90))
+    exports = db.session.execute(delete(DataExport).where(DataExport.created_at < export_cutoff)).rowcount
+    return {"tokens": tokens or 0, "unconfirmed_accounts": len(stale), "data_exports": exports or 0}
 
 
 def count_users() -> int:

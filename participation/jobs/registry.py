@@ -185,8 +185,16 @@ register("processes.activate_phases", "participation.processes.jobs:activate_pha
          description=_l("Switch each process's active phase when the calendar passes a phase boundary."))
 register("accounts.retention", "participation.accounts.jobs:retention",
          trigger=cron(hour=3, minute=10), period="day",
-         description=_l("Delete expired one-time tokens and accounts that were never confirmed."))
+         description=_l("Delete expired one-time tokens, accounts that were never confirmed and old data download "
+                        "records."))
 # Later jobs go here (answers publishing, notification digests, feedback reports, reminders,
 # KPI snapshots and push, open data), e.g.:
 # register("proposals.publish_answers", "participation.proposals.jobs:publish_answers",
 #          trigger=interval(minutes=5), period="10min")
+register("processes.publish_feedback", "participation.feedback.jobs:publish_feedback",
+         trigger=cron(minute=20), period="hour",
+         description=_l("Publish the feedback report of each process whose last phase has ended, and notify "
+                        "its participants."))
+register("proposals.answer_reminders", "participation.feedback.jobs:answer_reminders",
+         trigger=cron(hour=8, minute=30), period="day",
+         description=_l("Email staff the proposals waiting too long for an official answer."))

@@ -198,7 +198,7 @@ def test_unconfirmed_accounts_and_expired_tokens_are_purged(app, db, make_user):
     db.session.commit()
     result = services.purge_expired(now=utcnow() + timedelta(hours=app.config["TOKEN_TTL_CONFIRM_HOURS"] + 1))
     db.session.commit()
-    assert result == {"tokens": 1, "unconfirmed_accounts": 1}
+    assert result == {"tokens": 1, "unconfirmed_accounts": 1, "data_exports": 0}
     remaining = set(db.session.scalars(select(User.id)))
     assert remaining == {fresh.id, confirmed.id, staff.id}
 

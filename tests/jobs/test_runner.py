@@ -81,7 +81,7 @@ def test_retention_job_runs_once_per_day(app, db, make_user):
                                 expires_at=utcnow() - timedelta(hours=1)))
     db.session.commit()
     first = run_job("accounts.retention")
-    assert first.status == "succeeded" and first.counts == {"tokens": 1, "unconfirmed_accounts": 0}
+    assert first.status == "succeeded" and first.counts == {"tokens": 1, "unconfirmed_accounts": 0, "data_exports": 0}
     db.session.add(AccountToken(user_id=user.id, purpose="reset", token_hash="y" * 64,
                                 expires_at=utcnow() - timedelta(hours=1)))
     db.session.commit()

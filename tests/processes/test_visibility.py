@@ -53,6 +53,8 @@ def test_unpublished_process_is_404_and_unlisted_for_non_staff(role, app, client
     for url in hidden_urls:
         assert client.get(url).status_code == 404, url
     for url in _public_slug_urls(app, published.slug):
+        if url.endswith("/feedback"):  # 404 until its report is published: tests/processes/test_feedback.py
+            continue
         response = client.get(url)
         # Pages that need an account (e.g. a new proposal) send guests and blocked users to sign in.
         assert response.status_code == 200 or (

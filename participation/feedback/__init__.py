@@ -1,0 +1,2 @@
+"""Response feedback: the process feedback report ("what happened to your proposals") and
+response-time reminders to staff."""
