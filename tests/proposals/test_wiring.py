@@ -94,3 +94,22 @@ def test_demo_has_threads_reports_follows_and_one_hidden_proposal(db):
     assert db.session.scalar(select(func.count(Flag.id)).where(Flag.target_type == "proposal")) > 3
     assert db.session.scalar(select(func.count(Follow.id))) == len(proposals)
     assert load_demo() is False
+
+
+def test_a_comment_on_a_proposal_counts_and_tells_its_author(app, db, client, login, make_user, make_process,
+                                                              make_proposal):
+    """Through the page (the commenter is the current_user proxy): once a 500 when telling the author."""
+    from participation.notifications.models import Notification
+
+    author = make_user()
+    proposal = make_proposal(make_process(), author)
+    login(make_user())
+    token = csrf_from(client.get(f"/proposals/{proposal.id}"))
+    response = client.post(f"/comments/proposal/{proposal.id}", data={"body": "良い提案です。", "alignment": "1",
+                                                                       "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Proposal, proposal.id).comments_count == 1
+    assert db.session.scalar(select(Notification.kind).where(Notification.user_id == author.id)) \
+        == "comment_on_my_proposal"
+    assert "良い提案です。" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
