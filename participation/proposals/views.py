@@ -36,10 +36,16 @@ bp = Blueprint("proposals", __name__)
 
 process_queries.FIGURES[_l("Proposals")] = queries.process_proposal_count
 process_queries.FIGURES[_l("Supports")] = queries.process_support_count
-# Wiring to comments, moderation, notifications and accounts (each idempotent: one app or many).
-targets.register()
-proposal_notifications.register()
-personal_data.register()
+
+
+@bp.record_once
+def _wire_social_features(_state) -> None:
+    """At app start (when this blueprint is registered): proposals as a comment/flag/follow target, the
+    notification hooks, and the personal-data exporters and deletion hook. Each register() is idempotent,
+    so several apps in one process (tests) never register anything twice."""
+    targets.register()
+    proposal_notifications.register()
+    personal_data.register()
 
 
 def _int_arg(name: str) -> int | None:
