@@ -214,6 +214,23 @@ RULES.update({
     "admin.proposal_settings": is_admin,
 })
 
+# --- proposals with comments, moderation and notifications (integration) --------------------
+@predicate
+def proposal_readable(user, target):
+    """A Proposal target must be one the user may read (not someone else's draft, not hidden from
+    them); any other target passes. Flag and follow URLs take any id, so they check this too."""
+    proposal = _proposal(target)
+    return proposal is None or RULES["proposals.view"](user, proposal)
+
+
+RULES.update({
+    # Comments only on published proposals that are not hidden (withdrawn ones keep their thread, closed).
+    "proposals.comment": participation("proposals", "proposals.comment") & proposal_open,
+    "moderation.flag": RULES["moderation.flag"] & proposal_readable,
+    "notifications.follow": RULES["notifications.follow"] & proposal_readable,
+})
+
+
 # --- feedback reports (participation/feedback): rules on a Process target --------------------
 @predicate
 def feedback_published(user, target):

@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
+from participation.accounts.models import User
 from participation.comments.models import ALIGNMENTS, MAX_DEPTH, MAX_LENGTH, Comment, CommentVote
 from participation.common.devices import is_mobile_request
 from participation.common.errors import DomainError, NotAllowed
@@ -137,7 +138,7 @@ def _notify_new_comment(author, kind: TargetType, target, comment: Comment, pare
         notified.add(parent.author_id)
     owner_id = author_id_of(target)
     if owner_id is not None and owner_id not in notified:
-        owner = db.session.get(type(author), owner_id)
+        owner = db.session.get(User, owner_id)  # not type(author): the author may be the current_user proxy
         notifications.notify([owner], "comment_on_my_proposal", target_type=kind.name, target_id=target.id,
                              title=title, body=body, url=url)
         notified.add(owner_id)

@@ -198,3 +198,12 @@ register("processes.publish_feedback", "participation.feedback.jobs:publish_feed
 register("proposals.answer_reminders", "participation.feedback.jobs:answer_reminders",
          trigger=cron(hour=8, minute=30), period="day",
          description=_l("Email staff the proposals waiting too long for an official answer."))
+register("proposals.publish_answers", "participation.proposals.jobs:publish_scheduled_answers",
+         trigger=interval(minutes=1), period=lambda now: as_utc(now).strftime("%Y-%m-%dT%H:%M"),
+         description=_l("Publish official answers whose scheduled time has come."))
+register("notifications.daily_digest", "participation.notifications.jobs:send_daily_digest",
+         trigger=cron(hour=7, minute=5), period="day",
+         description=_l("Email the daily summary of notifications to those who chose it."))
+register("notifications.weekly_digest", "participation.notifications.jobs:send_weekly_digest",
+         trigger=cron(day_of_week="mon", hour=7, minute=20), period="week",
+         description=_l("Email the weekly summary of notifications to those who chose it."))

@@ -13,6 +13,9 @@ from participation.extensions import db
 from participation.processes.models import Process
 from participation.proposals.models import (AnswerTemplate, Proposal, ProposalAnswer, ProposalCategory,
                                             ProposalEndorsement, ProposalSupport)
+from participation.comments.demo import add_demo_threads
+from participation.moderation.models import Flag
+from participation.notifications.models import Follow
 from participation.proposals.services import ensure_builtin_states
 
 BUS_IDEAS = [
@@ -120,6 +123,7 @@ def load(admin: User) -> None:
             db.session.execute(update(Proposal).where(Proposal.process_id == process.id)
                                .values({column: counted}).execution_options(synchronize_session=False))
         _answers(process, proposals, states, staff, now)
+        _social(process, proposals, residents, now)
     db.session.add_all([
         AnswerTemplate(title="検討中（担当課で検討）", body="いただいたご提案は、担当課で実現の可能性を検討しています。"
                        "結果がまとまりしだい、お知らせします。", state_id=states["evaluating"].id),
@@ -149,3 +153,30 @@ def _answers(process, proposals, states, staff, now) -> None:
                                       body="令和9年度のダイヤ改正で、朝夕に直通便を運行します。", cost=12_000_000,
                                       execution_period="2027年度", publish_at=now + timedelta(days=3),
                                       published_at=None, answered_by_id=staff.id))
+
+
+FLAG_NOTES = ("同じ内容の提案がほかにもあります。", "宣伝のように見えます。", "この手続きとは関係がないと思います。")
+
+
+def _social(process, proposals, residents, now) -> None:
+    """Authors follow their proposals; comment threads on the first published ones; two proposals with
+    an open report each; one hidden pending review after three reports (the default threshold)."""
+    published = [p for p in proposals if p.status == "published"]
+    db.session.execute(insert(Follow), [{"user_id": p.author_id, "target_type": "proposal", "target_id": p.id,
+                                         "created_at": p.published_at} for p in proposals if p.author_id])
+    add_demo_threads("proposal", published[:8], residents, seed=process.id, flag_one=process.slug == "bus-network-2027")
+    flags = []
+    for proposal in published[8:10]:
+        reporter = next(u for u in residents if u.id != proposal.author_id)
+        flags.append({"target_type": "proposal", "target_id": proposal.id, "reporter_id": reporter.id,
+                      "reason": "off_topic", "details": FLAG_NOTES[2], "created_at": now - timedelta(hours=5)})
+    if process.slug == "bus-network-2027" and len(published) > 10:
+        hidden = published[10]
+        reporters = [u for u in residents if u.id != hidden.author_id][:3]
+        for reporter, reason, note in zip(reporters, ("spam", "spam", "off_topic"), FLAG_NOTES):
+            flags.append({"target_type": "proposal", "target_id": hidden.id, "reporter_id": reporter.id,
+                          "reason": reason, "details": note, "created_at": now - timedelta(hours=2)})
+        hidden.hidden_at = now - timedelta(hours=2)
+    if flags:
+        db.session.execute(insert(Flag), flags)
+    db.session.flush()

@@ -26,7 +26,8 @@ from participation.moderation.services import record_audit
 from participation.permissions import can, deny, require
 from participation.processes import queries as process_queries
 from participation.processes.models import Process
-from participation.proposals import queries, services
+from participation.proposals import notifications as proposal_notifications
+from participation.proposals import personal_data, queries, services, targets
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
                                            ProposalForm)
 from participation.proposals.models import Proposal
@@ -35,6 +36,16 @@ bp = Blueprint("proposals", __name__)
 
 process_queries.FIGURES[_l("Proposals")] = queries.process_proposal_count
 process_queries.FIGURES[_l("Supports")] = queries.process_support_count
+
+
+@bp.record_once
+def _wire_social_features(_state) -> None:
+    """At app start (when this blueprint is registered): proposals as a comment/flag/follow target, the
+    notification hooks, and the personal-data exporters and deletion hook. Each register() is idempotent,
+    so several apps in one process (tests) never register anything twice."""
+    targets.register()
+    proposal_notifications.register()
+    personal_data.register()
 
 
 def _int_arg(name: str) -> int | None:
