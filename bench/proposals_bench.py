@@ -206,11 +206,27 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance directory")
+    parser.add_argument("--instance", help="instance directory to seed once and reuse (SQLite; implies --keep)")
+    parser.add_argument("--seed-only", action="store_true", help="seed and exit (with --instance)")
     args = parser.parse_args()
 
-    instance = Path(tempfile.mkdtemp(prefix="proposals-bench-"))
+    if args.instance:
+        args.keep = True
+        instance = Path(args.instance)
+        instance.mkdir(parents=True, exist_ok=True)
+    else:
+        instance = Path(tempfile.mkdtemp(prefix="proposals-bench-"))
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'bench.sqlite3'}"
-    slug, hot = seed(url, instance, args.proposals, args.supports, args.comments)
+    marker = instance / "seeded.txt"
+    if args.instance and marker.exists():
+        slug, hot = marker.read_text().split()
+        print(f"reusing the data seeded in {instance}")
+    else:
+        slug, hot = seed(url, instance, args.proposals, args.supports, args.comments)
+        if args.instance:
+            marker.write_text(f"{slug} {hot}")
+    if args.seed_only:
+        return 0
 
     port = _free_port()
     env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance), SECRET_KEY="bench",

@@ -6,13 +6,14 @@ import unicodedata
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
 from participation.extensions import db
-from participation.proposals.models import (AnswerState, AnswerTemplate, Proposal, ProposalAnswer,
-                                            ProposalCategory, ProposalEndorsement, ProposalSupport)
+from participation.proposals.models import (RANDOM_KEY_RANGE, AnswerState, AnswerTemplate, Proposal,
+                                            ProposalAnswer, ProposalCategory, ProposalEndorsement,
+                                            ProposalSupport)
 
 SORTS = ("random", "supports", "endorsements", "comments", "recent")
 STATUS_FILTERS = ("published", "withdrawn")
@@ -184,10 +185,19 @@ def similar_proposals(process, title: str, body: str, *, exclude_id: int | None 
 
 
 # --- listing ---------------------------------------------------------------------------------
-def random_order(seed: int):
-    """A per-visitor shuffle computed in SQL: two rounds of an affine hash of (id, seed)."""
-    first = (cast(Proposal.id, BigInteger) * 1103515245 + (seed % 2147483647)) % 2147483647
-    return (first * 69069 + (seed // 7 % 4294967291)) % 4294967291
+COUNT_CAP = 1000  # the list counts its rows up to here; beyond, it says "more than 1,000"
+
+
+def random_start(seed: int) -> int:
+    """Where a visitor's "random" order starts in the stored random keys."""
+    return seed % RANDOM_KEY_RANGE
+
+
+def random_order(seed: int) -> tuple:
+    """A per-visitor order over the stored random keys: from the visitor's start point to the end, then
+    from the beginning (a rotation: stable across pages, different for another seed)."""
+    start = random_start(seed)
+    return (case((Proposal.random_key >= start, 0), else_=1), Proposal.random_key, Proposal.id)
 
 
 def _conditions(process, user, *, status=None, state=None, category_id=None, area_id=None, mine=False,
@@ -223,9 +233,9 @@ def _conditions(process, user, *, status=None, state=None, category_id=None, are
 
 
 def list_proposals(process, user, *, sort: str = "recent", seed: int = 0, **filters):
-    """The list page's select: visible proposals of a process (filters: status, state, category_id,
-    area_id, mine, supported, query, staff) with author, category, area and answer loaded by a
-    constant number of IN queries (no N+1, and no joins under the ORDER BY ... LIMIT)."""
+    """The list's select as one statement (staff lists, tests): visible proposals of a process (filters:
+    status, state, category_id, area_id, mine, supported, query, staff) with author, category, area and
+    answer loaded by a constant number of IN queries."""
     return (select(Proposal).where(*_conditions(process, user, **filters))
             .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
                      selectinload(Proposal.answer).joinedload(ProposalAnswer.state))
@@ -233,43 +243,69 @@ def list_proposals(process, user, *, sort: str = "recent", seed: int = 0, **filt
 
 
 def _order(sort: str, seed: int) -> tuple:
-    return {
-        "supports": (Proposal.supports_count.desc(), Proposal.id.desc()),
-        "endorsements": (Proposal.endorsements_count.desc(), Proposal.id.desc()),
-        "comments": (Proposal.comments_count.desc(), Proposal.id.desc()),
-        "recent": (Proposal.published_at.desc(), Proposal.id.desc()),
-        "random": (random_order(seed), Proposal.id),
-    }[sort if sort in SORTS else "recent"]
+    """Every order but "random" reads one of the ix_proposals_visible_* indexes backwards."""
+    if sort == "random":
+        return random_order(seed)
+    column = {"supports": Proposal.supports_count, "endorsements": Proposal.endorsements_count,
+              "comments": Proposal.comments_count}.get(sort, Proposal.published_at)
+    return (column.desc(), Proposal.id.desc())
 
 
 class ProposalPage:
-    """One page of proposals with what the pager macro needs (page, pages, has_prev/next, ...)."""
+    """One page of proposals for the list's pager. `total` is exact up to COUNT_CAP rows and None beyond
+    (then `pages` is None too and the pager shows the page number with previous/next only)."""
 
-    def __init__(self, items: list, page: int, per_page: int, total: int):
+    def __init__(self, items: list, page: int, per_page: int, *, has_next: bool, total: int | None):
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
-        self.pages = max(0, -(-total // per_page))
-        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.pages = max(1, -(-total // per_page)) if total is not None else None
+        self.has_prev, self.has_next = page > 1, has_next
         self.prev_num, self.next_num = page - 1, page + 1
+        self.count_cap = COUNT_CAP
+
+
+def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list[int]:
+    if sort != "random":
+        return list(db.session.scalars(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
+                                       .limit(limit).offset(offset)))
+    # The rotation as two index range scans, each stopping after offset + limit entries.
+    start = random_start(seed)
+    parts = []
+    for part, condition in ((0, Proposal.random_key >= start), (1, Proposal.random_key < start)):
+        parts.append(select(Proposal.id, Proposal.random_key, literal(part).label("part"))
+                     .where(*conditions, condition).order_by(Proposal.random_key, Proposal.id)
+                     .limit(offset + limit).subquery())
+    both = union_all(*[select(p.c.id, p.c.random_key, p.c.part) for p in parts]).subquery()
+    return list(db.session.scalars(select(both.c.id).order_by(both.c.part, both.c.random_key, both.c.id)
+                                   .limit(limit).offset(offset)))
+
+
+def bounded_count(conditions, cap: int = COUNT_CAP) -> int | None:
+    """How many rows match, if at most `cap` (reads at most cap + 1 index entries); None when more."""
+    found = db.session.scalar(select(func.count()).select_from(
+        select(Proposal.id).where(*conditions).limit(cap + 1).subquery())) or 0
+    return found if found <= cap else None
 
 
 def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
               **filters) -> ProposalPage:
-    """The list page in a constant number of queries, fast at 100,000 proposals: the page's ids are
-    sorted on the indexes alone (a deferred join: no row bodies in the sorter), then those rows and
-    their author, category, area and answer are loaded by id."""
+    """The list page in a constant number of queries, fast at 100,000 proposals: the page's ids (one more,
+    to know whether a next page exists) come from an index read in order, then those rows and their author,
+    category, area and answer are loaded by id; the count stops at COUNT_CAP (no count of every row)."""
     conditions = _conditions(process, user, **filters)
-    ids = list(db.session.scalars(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
-                                  .limit(per_page).offset((page - 1) * per_page)))
+    sort = sort if sort in SORTS else "recent"
+    ids = _page_ids(conditions, sort, seed, per_page + 1, (page - 1) * per_page)
+    has_next = len(ids) > per_page
+    ids = ids[:per_page]
     rows = {p.id: p for p in db.session.scalars(
         select(Proposal).where(Proposal.id.in_(ids or [-1]))
         .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
                  selectinload(Proposal.answer).joinedload(ProposalAnswer.state)))}
-    total = db.session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
-    return ProposalPage([rows[i] for i in ids if i in rows], page, per_page, total)
+    return ProposalPage([rows[i] for i in ids if i in rows], page, per_page, has_next=has_next,
+                        total=bounded_count(conditions))
 
 
 def count_proposals(process, user, **filters) -> int:
-    """The number of rows list_proposals selects, counted on the index (no ORDER BY, no loads)."""
+    """The exact number of rows list_proposals selects (exports, reports; not the list page)."""
     return db.session.scalar(select(func.count(Proposal.id)).where(*_conditions(process, user, **filters))) or 0
 
 
