@@ -6,7 +6,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import and_, case, func, literal, or_, select, text, union_all
+from sqlalchemy import and_, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
@@ -286,22 +286,140 @@ def bounded_count(conditions, cap: int = COUNT_CAP) -> int | None:
     return found if found <= cap else None
 
 
+class _Named:
+    """A category, area or answer state as the list card shows it (no ORM object per card)."""
+
+    __slots__ = ("code", "colour", "name_ja", "name_en")
+
+    def __init__(self, name_ja, name_en, code=None, colour=None):
+        self.name_ja, self.name_en, self.code, self.colour = name_ja, name_en, code, colour
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_ja
+
+    label = name
+
+
+class _Answer:
+    __slots__ = ("published_at", "state")
+
+    def __init__(self, published_at, state):
+        self.published_at, self.state = published_at, state
+
+
+class ProposalCard:
+    """What a list card shows of a proposal, read from one row of one joined query."""
+
+    __slots__ = ("id", "title", "reference", "body", "status", "hidden_at", "supports_count",
+                 "endorsements_count", "comments_count", "author_name", "category", "area", "answer")
+
+    def __init__(self, row):
+        (self.id, self.title, self.reference, self.body, self.status, self.hidden_at, self.supports_count,
+         self.endorsements_count, self.comments_count) = row[:9]
+        display_name, deleted_at, cat_ja, cat_en, area_ja, area_en, published_at, code, label_ja, label_en, \
+            colour = row[9:]
+        self.author_name = display_name if display_name is not None and deleted_at is None else None
+        self.category = _Named(cat_ja, cat_en) if cat_ja is not None else None
+        self.area = _Named(area_ja, area_en) if area_ja is not None else None
+        self.answer = _Answer(published_at, _Named(label_ja, label_en, code, colour)) if code is not None else None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == "withdrawn"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+EXCERPT_SOURCE_CHARS = 360  # list_excerpt reads at most this much of the body
+
+
+def cards(ids: list[int]) -> list[ProposalCard]:
+    """The list cards of these proposals, in this order, in one query (author, category, area, answer state
+    joined; only the start of the body)."""
+    if not ids:
+        return []
+    from participation.accounts.models import Area, User
+
+    rows = db.session.execute(
+        select(Proposal.id, Proposal.title, Proposal.reference, func.substr(Proposal.body, 1, EXCERPT_SOURCE_CHARS),
+               Proposal.status, Proposal.hidden_at, Proposal.supports_count, Proposal.endorsements_count,
+               Proposal.comments_count, User.display_name, User.deleted_at, ProposalCategory.name_ja,
+               ProposalCategory.name_en, Area.name_ja, Area.name_en, ProposalAnswer.published_at, AnswerState.code,
+               AnswerState.label_ja, AnswerState.label_en, AnswerState.colour)
+        .outerjoin(User, User.id == Proposal.author_id)
+        .outerjoin(ProposalCategory, ProposalCategory.id == Proposal.category_id)
+        .outerjoin(Area, Area.id == Proposal.area_id)
+        .outerjoin(ProposalAnswer, ProposalAnswer.proposal_id == Proposal.id)
+        .outerjoin(AnswerState, AnswerState.id == ProposalAnswer.state_id)
+        .where(Proposal.id.in_(ids))).all()
+    by_id = {row[0]: ProposalCard(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+SEARCH_CAP = COUNT_CAP  # a search considers the newest SEARCH_CAP + 1 matches (bounded work for any term)
+
+
+def search_candidates(conditions: list, query: str):
+    """The ids of the newest proposals matching the filters and every search term, at most SEARCH_CAP + 1
+    (so a term found in every proposal costs as little as a rare one); None when the query is empty.
+    SQLite reads the FTS5 trigram index newest first and stops there; terms under three characters and
+    PostgreSQL (pg_trgm) use search_condition."""
+    terms = _terms(query)
+    if not terms:
+        return None
+    if db.session.get_bind().dialect.name == "sqlite":
+        long_terms = [term for term in terms if len(term) >= 3]
+        short = search_condition(" ".join(term for term in terms if len(term) < 3))
+        if long_terms:
+            fts = table("proposals_fts", column("rowid"))
+            match = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+            stmt = (select(Proposal.id.label("id")).select_from(fts).join(Proposal, Proposal.id == fts.c.rowid)
+                    .where(text("proposals_fts MATCH :search_match").bindparams(search_match=match), *conditions)
+                    .order_by(fts.c.rowid.desc()))
+            if short is not None:
+                stmt = stmt.where(short)
+            return stmt.limit(SEARCH_CAP + 1)
+        return (select(Proposal.id.label("id")).where(*conditions, short).order_by(Proposal.id.desc())
+                .limit(SEARCH_CAP + 1))
+    return (select(Proposal.id.label("id")).where(*conditions, search_condition(query))
+            .order_by(Proposal.id.desc()).limit(SEARCH_CAP + 1))
+
+
+def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> tuple[list[int], int | None]:
+    """One query: the page's ids among the candidates, in the chosen order, with the candidates' count."""
+    found = candidates.cte("search_candidates").prefix_with("MATERIALIZED")
+    count = select(func.count()).select_from(found).scalar_subquery()
+    rows = db.session.execute(select(Proposal.id, count).join(found, found.c.id == Proposal.id)
+                              .order_by(*_order(sort, seed)).limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
+    return [row[0] for row in rows], (total if total <= COUNT_CAP else None)
+
+
 def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
               **filters) -> ProposalPage:
-    """The list page in a constant number of queries, fast at 100,000 proposals: the page's ids (one more,
-    to know whether a next page exists) come from an index read in order, then those rows and their author,
-    category, area and answer are loaded by id; the count stops at COUNT_CAP (no count of every row)."""
+    """The list page in three queries, fast at 100,000 proposals: the page's ids (one more, to know whether
+    a next page exists) from an index read in order, their cards from one joined query by id, and a count
+    that stops at COUNT_CAP (no count of every row). A search sorts and counts its bounded candidates."""
+    query = filters.pop("query", None)
     conditions = _conditions(process, user, **filters)
     sort = sort if sort in SORTS else "recent"
-    ids = _page_ids(conditions, sort, seed, per_page + 1, (page - 1) * per_page)
+    candidates = search_candidates(conditions, query or "")
+    if candidates is None:
+        ids = _page_ids(conditions, sort, seed, per_page + 1, (page - 1) * per_page)
+        total = bounded_count(conditions)
+    else:
+        ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
     has_next = len(ids) > per_page
-    ids = ids[:per_page]
-    rows = {p.id: p for p in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids or [-1]))
-        .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
-                 selectinload(Proposal.answer).joinedload(ProposalAnswer.state)))}
-    return ProposalPage([rows[i] for i in ids if i in rows], page, per_page, has_next=has_next,
-                        total=bounded_count(conditions))
+    return ProposalPage(cards(ids[:per_page]), page, per_page, has_next=has_next, total=total)
 
 
 def count_proposals(process, user, **filters) -> int:

@@ -155,7 +155,13 @@ def index(slug: str):
                              seed=_random_seed() if sort == "random" else 0, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
     drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
+    # Translated once per page, not once per card (the cards format them with their counts).
+    card_labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
+                   "comments": _("%(count)d comments"), "deleted": _("deleted participant"),
+                   "withdrawn": _("Withdrawn"), "supported": _("You support this"),
+                   "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
+                           card_labels=card_labels, locale=current_locale(),
                            categories=queries.categories_for(process), areas=account_queries.areas(),
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
