@@ -205,6 +205,8 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="per measured route")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--worker-class", default="gthread", choices=("gthread", "sync"),
+                        help="sync: one request per process at a time (--threads ignored)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance directory")
     parser.add_argument("--instance", help="instance directory to seed once and reuse (SQLite; implies --keep)")
     parser.add_argument("--seed-only", action="store_true", help="seed and exit (with --instance)")
@@ -232,7 +234,8 @@ def main() -> int:
     env = dict(os.environ, DATABASE_URL=url, INSTANCE_PATH=str(instance), SECRET_KEY="bench",
                RATELIMIT_ENABLED="0", SCHEDULER_IN_PROCESS="0")
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    server = subprocess.Popen([gunicorn, "-k", "gthread", "-w", str(args.workers), "--threads", str(args.threads),
+    worker = ["-k", "gthread", "--threads", str(args.threads)] if args.worker_class == "gthread" else ["-k", "sync"]
+    server = subprocess.Popen([gunicorn, *worker, "-w", str(args.workers),
                                "-b", f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"],
                               cwd=str(ROOT), env=env)
     try:
@@ -252,7 +255,9 @@ def main() -> int:
             ("list, search 駐輪場", f"/processes/{slug}/proposals?q=%E9%A7%90%E8%BC%AA%E5%A0%B4&sort=recent"),
             ("proposal page (200 comments)", f"/proposals/{hot}"),
         ]
-        print(f"gunicorn gthread {args.workers}x{args.threads}, {args.clients} clients, {args.seconds:.0f} s per route")
+        shape = f"gthread {args.workers}x{args.threads}" if args.worker_class == "gthread" else f"sync x{args.workers}"
+        print(f"gunicorn {shape}, {args.clients} clients, {args.seconds:.0f} s per route, "
+              f"load average {os.getloadavg()[0]:.1f} at start")
         results = {}
         for name, path in routes:
             _drive(port, path, min(1.0, args.seconds), args.clients)  # warm up

@@ -20,9 +20,10 @@ VISIBLE = {
     'ix_proposals_visible_random': 'random_key',
 }
 OLD = {
-    'ix_proposals_process_supports': 'supports_count',
-    'ix_proposals_process_endorsements': 'endorsements_count',
-    'ix_proposals_process_comments': 'comments_count',
+    'ix_proposals_listing': ('status', 'hidden_at', 'published_at'),
+    'ix_proposals_process_supports': ('supports_count',),
+    'ix_proposals_process_endorsements': ('endorsements_count',),
+    'ix_proposals_process_comments': ('comments_count',),
 }
 
 
@@ -46,7 +47,7 @@ def downgrade():
     for name in VISIBLE:
         op.drop_index(name, table_name='proposals')
     with op.batch_alter_table('proposals', schema=None) as batch_op:
-        for name, column in OLD.items():
-            batch_op.create_index(name, ['process_id', column], unique=False)
+        for name, columns in OLD.items():
+            batch_op.create_index(name, ['process_id', *columns], unique=False)
     # A plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): no table copy, so the FTS triggers stay.
     op.drop_column('proposals', 'random_key')

@@ -77,8 +77,6 @@ class Proposal(TimestampMixin, db.Model):
     answer: Mapped["ProposalAnswer | None"] = relationship(back_populates="proposal", uselist=False)
 
     __table_args__ = (
-        # Staff lists (hidden rows included) and counts.
-        Index("ix_proposals_listing", "process_id", "status", "hidden_at", "published_at"),
         _visible_index("ix_proposals_visible_recent", "published_at"),
         _visible_index("ix_proposals_visible_supports", "supports_count"),
         _visible_index("ix_proposals_visible_endorsements", "endorsements_count"),

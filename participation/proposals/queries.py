@@ -279,8 +279,9 @@ def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list
                                    .limit(limit).offset(offset)))
 
 
-def bounded_count(conditions, cap: int = COUNT_CAP) -> int | None:
+def bounded_count(conditions, cap: int | None = None) -> int | None:
     """How many rows match, if at most `cap` (reads at most cap + 1 index entries); None when more."""
+    cap = COUNT_CAP if cap is None else cap
     found = db.session.scalar(select(func.count()).select_from(
         select(Proposal.id).where(*conditions).limit(cap + 1).subquery())) or 0
     return found if found <= cap else None
@@ -401,7 +402,7 @@ def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> t
         total = rows[0][1]
     else:
         total = db.session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
-    return [row[0] for row in rows], (total if total <= COUNT_CAP else None)
+    return [row[0] for row in rows], (total if total <= SEARCH_CAP else None)
 
 
 def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
@@ -414,8 +415,12 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
     sort = sort if sort in SORTS else "recent"
     candidates = search_candidates(conditions, query or "")
     if candidates is None:
-        ids = _page_ids(conditions, sort, seed, per_page + 1, (page - 1) * per_page)
-        total = bounded_count(conditions)
+        offset = (page - 1) * per_page
+        ids = _page_ids(conditions, sort, seed, per_page + 1, offset)
+        if page > 1 and ids and len(ids) <= per_page:  # the last of several pages: the total is known
+            total = offset + len(ids)
+        else:
+            total = bounded_count(conditions) if offset < COUNT_CAP else None
     else:
         ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
     has_next = len(ids) > per_page
