@@ -8,6 +8,11 @@ a proposal page, plus the list page's share of the trivial route's throughput.
     .venv/bin/python bench/proposals_bench.py                      # 100k / 1M / 300k, 16 clients
     .venv/bin/python bench/proposals_bench.py --proposals 5000 --supports 50000 --comments 10000 --seconds 5
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/proposals_bench.py
+    .venv/bin/python bench/proposals_bench.py --instance /tmp/bench-full   # seed once, reuse on later runs
+    .venv/bin/python bench/proposals_bench.py --worker-class sync --workers 4
+
+The work is CPU-bound Python (SQLite reads are in the page cache), so more threads than cores only add
+GIL hand-offs; both shapes are offered so a run can compare them on its machine.
 
 Targets (issue 4): p95 < 50 ms for the list page (any sort, any filter) and a proposal page with
 200 comments, at 16 concurrent clients on a 2-core machine; list req/s >= 1/4 of the trivial route.
