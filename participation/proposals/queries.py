@@ -6,7 +6,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import and_, case, column, func, literal, or_, select, table, text, union_all
+from sqlalchemy import String, and_, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
@@ -265,8 +265,8 @@ class ProposalPage:
 
 def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list[int]:
     if sort != "random":
-        return list(db.session.scalars(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
-                                       .limit(limit).offset(offset)))
+        return list(_rows(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
+                          .limit(limit).offset(offset)).scalars())
     # The rotation as two index range scans, each stopping after offset + limit entries.
     start = random_start(seed)
     parts = []
@@ -275,25 +275,25 @@ def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list
                      .where(*conditions, condition).order_by(Proposal.random_key, Proposal.id)
                      .limit(offset + limit).subquery())
     both = union_all(*[select(p.c.id, p.c.random_key, p.c.part) for p in parts]).subquery()
-    return list(db.session.scalars(select(both.c.id).order_by(both.c.part, both.c.random_key, both.c.id)
-                                   .limit(limit).offset(offset)))
+    return list(_rows(select(both.c.id).order_by(both.c.part, both.c.random_key, both.c.id)
+                      .limit(limit).offset(offset)).scalars())
 
 
 def bounded_count(conditions, cap: int | None = None) -> int | None:
     """How many rows match, if at most `cap` (reads at most cap + 1 index entries); None when more."""
     cap = COUNT_CAP if cap is None else cap
-    found = db.session.scalar(select(func.count()).select_from(
-        select(Proposal.id).where(*conditions).limit(cap + 1).subquery())) or 0
+    found = _rows(select(func.count()).select_from(
+        select(Proposal.id).where(*conditions).limit(cap + 1).subquery())).scalar() or 0
     return found if found <= cap else None
 
 
 class _Named:
     """A category, area or answer state as the list card shows it (no ORM object per card)."""
 
-    __slots__ = ("code", "colour", "name_ja", "name_en")
+    __slots__ = ("id", "code", "colour", "name_ja", "name_en")
 
-    def __init__(self, name_ja, name_en, code=None, colour=None):
-        self.name_ja, self.name_en, self.code, self.colour = name_ja, name_en, code, colour
+    def __init__(self, name_ja, name_en, code=None, colour=None, id=None):
+        self.name_ja, self.name_en, self.code, self.colour, self.id = name_ja, name_en, code, colour, id
 
     def name(self, locale: str) -> str:
         return self.name_en if locale == "en" and self.name_en else self.name_ja
@@ -337,6 +337,30 @@ class ProposalCard:
         return self.hidden_at is not None
 
 
+def _rows(stmt):
+    """Run a Core select on the session's connection (no ORM execution layer: these reads return rows)."""
+    return db.session.connection().execute(stmt)
+
+
+def list_filter_choices(process) -> dict[str, list[_Named]]:
+    """The list filters' categories (the process's and global ones), areas and answer states in one query."""
+    from participation.accounts.models import Area
+
+    none = literal(None, String)
+    stmt = union_all(
+        select(literal("category"), ProposalCategory.id, ProposalCategory.name_ja, ProposalCategory.name_en,
+               none, none, ProposalCategory.position, literal("")).where(
+            or_(ProposalCategory.process_id == process.id, ProposalCategory.process_id.is_(None))),
+        select(literal("area"), Area.id, Area.name_ja, Area.name_en, none, none, Area.position, Area.name_ja),
+        select(literal("state"), AnswerState.id, AnswerState.label_ja, AnswerState.label_en, AnswerState.code,
+               AnswerState.colour, AnswerState.position, literal("")))
+    choices: dict[str, list] = {"category": [], "area": [], "state": []}
+    for kind, id_, name_ja, name_en, code, colour, position, name_key in sorted(
+            _rows(stmt), key=lambda row: (row[0], row[6], row[7], row[1])):
+        choices[kind].append(_Named(name_ja, name_en, code, colour, id_))
+    return choices
+
+
 EXCERPT_SOURCE_CHARS = 360  # list_excerpt reads at most this much of the body
 
 
@@ -347,7 +371,7 @@ def cards(ids: list[int]) -> list[ProposalCard]:
         return []
     from participation.accounts.models import Area, User
 
-    rows = db.session.execute(
+    rows = _rows(
         select(Proposal.id, Proposal.title, Proposal.reference, func.substr(Proposal.body, 1, EXCERPT_SOURCE_CHARS),
                Proposal.status, Proposal.hidden_at, Proposal.supports_count, Proposal.endorsements_count,
                Proposal.comments_count, User.display_name, User.deleted_at, ProposalCategory.name_ja,
@@ -396,8 +420,8 @@ def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> t
     """One query: the page's ids among the candidates, in the chosen order, with the candidates' count."""
     found = candidates.cte("search_candidates").prefix_with("MATERIALIZED")
     count = select(func.count()).select_from(found).scalar_subquery()
-    rows = db.session.execute(select(Proposal.id, count).join(found, found.c.id == Proposal.id)
-                              .order_by(*_order(sort, seed)).limit(limit).offset(offset)).all()
+    rows = _rows(select(Proposal.id, count).join(found, found.c.id == Proposal.id)
+                 .order_by(*_order(sort, seed)).limit(limit).offset(offset)).all()
     if rows:
         total = rows[0][1]
     else:

@@ -142,7 +142,8 @@ def index(slug: str):
     process = _process(slug)
     answers_visible = can(current_user, "proposals.answers_visible", process)
     status = request.args.get("status") if request.args.get("status") in queries.STATUS_FILTERS else None
-    states = queries.answer_states()
+    choices = queries.list_filter_choices(process)
+    states = choices["state"]
     state = request.args.get("state") if answers_visible and request.args.get("state") in {
         s.code for s in states} else None
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "random"
@@ -162,7 +163,7 @@ def index(slug: str):
                    "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
                            card_labels=card_labels, locale=current_locale(),
-                           categories=queries.categories_for(process), areas=account_queries.areas(),
+                           categories=choices["category"], areas=choices["area"],
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
                            area_id=_int_arg("area"), drafts=drafts,
