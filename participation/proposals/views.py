@@ -137,6 +137,9 @@ def states_css():
 
 
 # --- list ------------------------------------------------------------------------------------
+_LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "supported")  # kept by the pager
+
+
 @bp.route("/processes/<slug>/proposals")
 def index(slug: str):
     process = _process(slug)
@@ -163,6 +166,7 @@ def index(slug: str):
                    "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
                            card_labels=card_labels, locale=current_locale(),
+                           pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS},
                            categories=choices["category"], areas=choices["area"],
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),

@@ -63,6 +63,8 @@ def test_a_page_beyond_the_count_cap_has_a_pager_without_a_total(client, make_us
     html = client.get(base).get_data(as_text=True)
     assert "More than 30 proposals" in html and "Page 1<" in html and " of " not in html.split('class="pager"')[1].split('</nav>')[0]
     assert 'rel="next"' in html and 'rel="prev"' not in html
+    stray = client.get(base + "&slug=other&_scheme=javascript&_external=1&page=2").get_data(as_text=True)
+    assert f'href="/processes/{process.slug}/proposals?sort=supports&amp;page=1"' in stray  # stray arguments dropped
     seen = []
     for n in (1, 2, 3):
         page_html = client.get(base + f"&page={n}").get_data(as_text=True)
