@@ -255,12 +255,13 @@ class ProposalPage:
     """One page of proposals for the list's pager. `total` is exact up to COUNT_CAP rows and None beyond
     (then `pages` is None too and the pager shows the page number with previous/next only)."""
 
-    def __init__(self, items: list, page: int, per_page: int, *, has_next: bool, total: int | None):
+    def __init__(self, items: list, page: int, per_page: int, *, has_next: bool, total: int | None,
+                 count_cap: int | None = None):
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
         self.pages = max(1, -(-total // per_page)) if total is not None else None
         self.has_prev, self.has_next = page > 1, has_next
         self.prev_num, self.next_num = page - 1, page + 1
-        self.count_cap = COUNT_CAP
+        self.count_cap = COUNT_CAP if count_cap is None else count_cap
 
 
 def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list[int]:
@@ -387,7 +388,7 @@ def cards(ids: list[int]) -> list[ProposalCard]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-SEARCH_CAP = COUNT_CAP  # a search considers the newest SEARCH_CAP + 1 matches (bounded work for any term)
+SEARCH_CAP = 200  # a search considers the newest SEARCH_CAP + 1 matches (bounded work for any term)
 
 
 def search_candidates(conditions: list, query: str):
@@ -448,7 +449,8 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
     else:
         ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
     has_next = len(ids) > per_page
-    return ProposalPage(cards(ids[:per_page]), page, per_page, has_next=has_next, total=total)
+    return ProposalPage(cards(ids[:per_page]), page, per_page, has_next=has_next, total=total,
+                        count_cap=COUNT_CAP if candidates is None else SEARCH_CAP)
 
 
 def count_proposals(process, user, **filters) -> int:

@@ -79,13 +79,13 @@ def test_a_page_beyond_the_count_cap_has_a_pager_without_a_total(client, make_us
 
 def test_search_considers_a_bounded_number_of_matches(client, make_user, make_process, monkeypatch):
     monkeypatch.setattr(queries, "SEARCH_CAP", 5)
-    monkeypatch.setattr(queries, "COUNT_CAP", 5)
     process = make_process()
     author = make_user()
     _bulk(process, author, 8, title="駐輪場の提案 その{n}")
     _bulk(process, author, 3, title="公園の提案 その{n}")
     result = queries.list_page(process, None, page=1, sort="supports", query="駐輪場")
-    assert result.total is None and len(result.items) == 6  # the newest cap + 1 matches, sorted
+    assert result.total is None and result.count_cap == 5  # "more than 5"
+    assert len(result.items) == 6  # the newest cap + 1 matches, sorted
     newest = sorted(_db.session.scalars(_db.select(Proposal.id).where(Proposal.title.like("駐輪場%"))))[-6:]
     assert sorted(card.id for card in result.items) == newest
     small = queries.list_page(process, None, page=1, sort="recent", query="公園の提案")
