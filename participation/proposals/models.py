@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+import secrets
 from decimal import Decimal
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Area, User
@@ -14,6 +15,19 @@ from participation.extensions import db
 from participation.processes.models import Process
 
 STATUSES = ("draft", "published", "withdrawn")
+RANDOM_KEY_RANGE = 2_000_000_000
+
+
+def new_random_key() -> int:
+    """A proposal's fixed place in the "random" order (a visitor's seed picks where the order starts)."""
+    return secrets.randbelow(RANDOM_KEY_RANGE)
+
+
+def _visible_index(name: str, column: str) -> Index:
+    """One index per list order over the visible rows: WHERE process_id = ? AND status = ? AND hidden_at IS NULL
+    ORDER BY <column>, id LIMIT 20 reads twenty index entries (partial, so PostgreSQL sees the order too)."""
+    return Index(name, "process_id", "status", column, "id", sqlite_where=text("hidden_at IS NULL"),
+                 postgresql_where=text("hidden_at IS NULL"))
 BUILTIN_STATES = ("evaluating", "accepted", "rejected")
 
 
@@ -54,6 +68,7 @@ class Proposal(TimestampMixin, db.Model):
     endorsements_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     comments_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    random_key: Mapped[int] = mapped_column(Integer, default=new_random_key, server_default="0")
 
     process: Mapped[Process] = relationship()
     author: Mapped[User | None] = relationship()
@@ -62,11 +77,11 @@ class Proposal(TimestampMixin, db.Model):
     answer: Mapped["ProposalAnswer | None"] = relationship(back_populates="proposal", uselist=False)
 
     __table_args__ = (
-        # Covers the list's count and its "recent" order (hidden_at IS NULL is an equality for the planner).
-        Index("ix_proposals_listing", "process_id", "status", "hidden_at", "published_at"),
-        Index("ix_proposals_process_supports", "process_id", "supports_count"),
-        Index("ix_proposals_process_endorsements", "process_id", "endorsements_count"),
-        Index("ix_proposals_process_comments", "process_id", "comments_count"),
+        _visible_index("ix_proposals_visible_recent", "published_at"),
+        _visible_index("ix_proposals_visible_supports", "supports_count"),
+        _visible_index("ix_proposals_visible_endorsements", "endorsements_count"),
+        _visible_index("ix_proposals_visible_comments", "comments_count"),
+        _visible_index("ix_proposals_visible_random", "random_key"),
     )
 
     @property

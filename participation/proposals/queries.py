@@ -6,13 +6,14 @@ import unicodedata
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import BigInteger, and_, case, cast, func, literal, or_, select, text
+from sqlalchemy import String, and_, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
 from participation.extensions import db
-from participation.proposals.models import (AnswerState, AnswerTemplate, Proposal, ProposalAnswer,
-                                            ProposalCategory, ProposalEndorsement, ProposalSupport)
+from participation.proposals.models import (RANDOM_KEY_RANGE, AnswerState, AnswerTemplate, Proposal,
+                                            ProposalAnswer, ProposalCategory, ProposalEndorsement,
+                                            ProposalSupport)
 
 SORTS = ("random", "supports", "endorsements", "comments", "recent")
 STATUS_FILTERS = ("published", "withdrawn")
@@ -184,10 +185,19 @@ def similar_proposals(process, title: str, body: str, *, exclude_id: int | None 
 
 
 # --- listing ---------------------------------------------------------------------------------
-def random_order(seed: int):
-    """A per-visitor shuffle computed in SQL: two rounds of an affine hash of (id, seed)."""
-    first = (cast(Proposal.id, BigInteger) * 1103515245 + (seed % 2147483647)) % 2147483647
-    return (first * 69069 + (seed // 7 % 4294967291)) % 4294967291
+COUNT_CAP = 1000  # the list counts its rows up to here; beyond, it says "more than 1,000"
+
+
+def random_start(seed: int) -> int:
+    """Where a visitor's "random" order starts in the stored random keys."""
+    return seed % RANDOM_KEY_RANGE
+
+
+def random_order(seed: int) -> tuple:
+    """A per-visitor order over the stored random keys: from the visitor's start point to the end, then
+    from the beginning (a rotation: stable across pages, different for another seed)."""
+    start = random_start(seed)
+    return (case((Proposal.random_key >= start, 0), else_=1), Proposal.random_key, Proposal.id)
 
 
 def _conditions(process, user, *, status=None, state=None, category_id=None, area_id=None, mine=False,
@@ -223,9 +233,9 @@ def _conditions(process, user, *, status=None, state=None, category_id=None, are
 
 
 def list_proposals(process, user, *, sort: str = "recent", seed: int = 0, **filters):
-    """The list page's select: visible proposals of a process (filters: status, state, category_id,
-    area_id, mine, supported, query, staff) with author, category, area and answer loaded by a
-    constant number of IN queries (no N+1, and no joins under the ORDER BY ... LIMIT)."""
+    """The list's select as one statement (staff lists, tests): visible proposals of a process (filters:
+    status, state, category_id, area_id, mine, supported, query, staff) with author, category, area and
+    answer loaded by a constant number of IN queries."""
     return (select(Proposal).where(*_conditions(process, user, **filters))
             .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
                      selectinload(Proposal.answer).joinedload(ProposalAnswer.state))
@@ -233,43 +243,218 @@ def list_proposals(process, user, *, sort: str = "recent", seed: int = 0, **filt
 
 
 def _order(sort: str, seed: int) -> tuple:
-    return {
-        "supports": (Proposal.supports_count.desc(), Proposal.id.desc()),
-        "endorsements": (Proposal.endorsements_count.desc(), Proposal.id.desc()),
-        "comments": (Proposal.comments_count.desc(), Proposal.id.desc()),
-        "recent": (Proposal.published_at.desc(), Proposal.id.desc()),
-        "random": (random_order(seed), Proposal.id),
-    }[sort if sort in SORTS else "recent"]
+    """Every order but "random" reads one of the ix_proposals_visible_* indexes backwards."""
+    if sort == "random":
+        return random_order(seed)
+    column = {"supports": Proposal.supports_count, "endorsements": Proposal.endorsements_count,
+              "comments": Proposal.comments_count}.get(sort, Proposal.published_at)
+    return (column.desc(), Proposal.id.desc())
 
 
 class ProposalPage:
-    """One page of proposals with what the pager macro needs (page, pages, has_prev/next, ...)."""
+    """One page of proposals for the list's pager. `total` is exact up to COUNT_CAP rows and None beyond
+    (then `pages` is None too and the pager shows the page number with previous/next only)."""
 
-    def __init__(self, items: list, page: int, per_page: int, total: int):
+    def __init__(self, items: list, page: int, per_page: int, *, has_next: bool, total: int | None,
+                 count_cap: int | None = None):
         self.items, self.page, self.per_page, self.total = items, page, per_page, total
-        self.pages = max(0, -(-total // per_page))
-        self.has_prev, self.has_next = page > 1, page < self.pages
+        self.pages = max(1, -(-total // per_page)) if total is not None else None
+        self.has_prev, self.has_next = page > 1, has_next
         self.prev_num, self.next_num = page - 1, page + 1
+        self.count_cap = COUNT_CAP if count_cap is None else count_cap
+
+
+def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int) -> list[int]:
+    if sort != "random":
+        return list(_rows(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
+                          .limit(limit).offset(offset)).scalars())
+    # The rotation as two index range scans, each stopping after offset + limit entries.
+    start = random_start(seed)
+    parts = []
+    for part, condition in ((0, Proposal.random_key >= start), (1, Proposal.random_key < start)):
+        parts.append(select(Proposal.id, Proposal.random_key, literal(part).label("part"))
+                     .where(*conditions, condition).order_by(Proposal.random_key, Proposal.id)
+                     .limit(offset + limit).subquery())
+    both = union_all(*[select(p.c.id, p.c.random_key, p.c.part) for p in parts]).subquery()
+    return list(_rows(select(both.c.id).order_by(both.c.part, both.c.random_key, both.c.id)
+                      .limit(limit).offset(offset)).scalars())
+
+
+def bounded_count(conditions, cap: int | None = None) -> int | None:
+    """How many rows match, if at most `cap` (reads at most cap + 1 index entries); None when more."""
+    cap = COUNT_CAP if cap is None else cap
+    found = _rows(select(func.count()).select_from(
+        select(Proposal.id).where(*conditions).limit(cap + 1).subquery())).scalar() or 0
+    return found if found <= cap else None
+
+
+class _Named:
+    """A category, area or answer state as the list card shows it (no ORM object per card)."""
+
+    __slots__ = ("id", "code", "colour", "name_ja", "name_en")
+
+    def __init__(self, name_ja, name_en, code=None, colour=None, id=None):
+        self.name_ja, self.name_en, self.code, self.colour, self.id = name_ja, name_en, code, colour, id
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" and self.name_en else self.name_ja
+
+    label = name
+
+
+class _Answer:
+    __slots__ = ("published_at", "state")
+
+    def __init__(self, published_at, state):
+        self.published_at, self.state = published_at, state
+
+
+class ProposalCard:
+    """What a list card shows of a proposal, read from one row of one joined query."""
+
+    __slots__ = ("id", "title", "reference", "body", "status", "hidden_at", "supports_count",
+                 "endorsements_count", "comments_count", "author_name", "category", "area", "answer")
+
+    def __init__(self, row):
+        (self.id, self.title, self.reference, self.body, self.status, self.hidden_at, self.supports_count,
+         self.endorsements_count, self.comments_count) = row[:9]
+        display_name, deleted_at, cat_ja, cat_en, area_ja, area_en, published_at, code, label_ja, label_en, \
+            colour = row[9:]
+        self.author_name = display_name if display_name is not None and deleted_at is None else None
+        self.category = _Named(cat_ja, cat_en) if cat_ja is not None else None
+        self.area = _Named(area_ja, area_en) if area_ja is not None else None
+        self.answer = _Answer(published_at, _Named(label_ja, label_en, code, colour)) if code is not None else None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == "withdrawn"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+
+def _rows(stmt):
+    """Run a Core select on the session's connection (no ORM execution layer: these reads return rows)."""
+    return db.session.connection().execute(stmt)
+
+
+def list_filter_choices(process) -> dict[str, list[_Named]]:
+    """The list filters' categories (the process's and global ones), areas and answer states in one query."""
+    from participation.accounts.models import Area
+
+    none = literal(None, String)
+    stmt = union_all(
+        select(literal("category"), ProposalCategory.id, ProposalCategory.name_ja, ProposalCategory.name_en,
+               none, none, ProposalCategory.position, literal("")).where(
+            or_(ProposalCategory.process_id == process.id, ProposalCategory.process_id.is_(None))),
+        select(literal("area"), Area.id, Area.name_ja, Area.name_en, none, none, Area.position, Area.name_ja),
+        select(literal("state"), AnswerState.id, AnswerState.label_ja, AnswerState.label_en, AnswerState.code,
+               AnswerState.colour, AnswerState.position, literal("")))
+    choices: dict[str, list] = {"category": [], "area": [], "state": []}
+    for kind, id_, name_ja, name_en, code, colour, position, name_key in sorted(
+            _rows(stmt), key=lambda row: (row[0], row[6], row[7], row[1])):
+        choices[kind].append(_Named(name_ja, name_en, code, colour, id_))
+    return choices
+
+
+EXCERPT_SOURCE_CHARS = 360  # list_excerpt reads at most this much of the body
+
+
+def cards(ids: list[int]) -> list[ProposalCard]:
+    """The list cards of these proposals, in this order, in one query (author, category, area, answer state
+    joined; only the start of the body)."""
+    if not ids:
+        return []
+    from participation.accounts.models import Area, User
+
+    rows = _rows(
+        select(Proposal.id, Proposal.title, Proposal.reference, func.substr(Proposal.body, 1, EXCERPT_SOURCE_CHARS),
+               Proposal.status, Proposal.hidden_at, Proposal.supports_count, Proposal.endorsements_count,
+               Proposal.comments_count, User.display_name, User.deleted_at, ProposalCategory.name_ja,
+               ProposalCategory.name_en, Area.name_ja, Area.name_en, ProposalAnswer.published_at, AnswerState.code,
+               AnswerState.label_ja, AnswerState.label_en, AnswerState.colour)
+        .outerjoin(User, User.id == Proposal.author_id)
+        .outerjoin(ProposalCategory, ProposalCategory.id == Proposal.category_id)
+        .outerjoin(Area, Area.id == Proposal.area_id)
+        .outerjoin(ProposalAnswer, ProposalAnswer.proposal_id == Proposal.id)
+        .outerjoin(AnswerState, AnswerState.id == ProposalAnswer.state_id)
+        .where(Proposal.id.in_(ids))).all()
+    by_id = {row[0]: ProposalCard(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+SEARCH_CAP = 200  # a search considers the newest SEARCH_CAP + 1 matches (bounded work for any term)
+
+
+def search_candidates(conditions: list, query: str):
+    """The ids of the newest proposals matching the filters and every search term, at most SEARCH_CAP + 1
+    (so a term found in every proposal costs as little as a rare one); None when the query is empty.
+    SQLite reads the FTS5 trigram index newest first and stops there; terms under three characters and
+    PostgreSQL (pg_trgm) use search_condition."""
+    terms = _terms(query)
+    if not terms:
+        return None
+    if db.session.get_bind().dialect.name == "sqlite":
+        long_terms = [term for term in terms if len(term) >= 3]
+        short = search_condition(" ".join(term for term in terms if len(term) < 3))
+        if long_terms:
+            fts = table("proposals_fts", column("rowid"))
+            match = " ".join('"' + term.replace('"', '""') + '"' for term in long_terms)
+            stmt = (select(Proposal.id.label("id")).select_from(fts).join(Proposal, Proposal.id == fts.c.rowid)
+                    .where(text("proposals_fts MATCH :search_match").bindparams(search_match=match), *conditions)
+                    .order_by(fts.c.rowid.desc()))
+            if short is not None:
+                stmt = stmt.where(short)
+            return stmt.limit(SEARCH_CAP + 1)
+        return (select(Proposal.id.label("id")).where(*conditions, short).order_by(Proposal.id.desc())
+                .limit(SEARCH_CAP + 1))
+    return (select(Proposal.id.label("id")).where(*conditions, search_condition(query))
+            .order_by(Proposal.id.desc()).limit(SEARCH_CAP + 1))
+
+
+def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> tuple[list[int], int | None]:
+    """One query: the page's ids among the candidates, in the chosen order, with the candidates' count."""
+    found = candidates.cte("search_candidates").prefix_with("MATERIALIZED")
+    count = select(func.count()).select_from(found).scalar_subquery()
+    rows = _rows(select(Proposal.id, count).join(found, found.c.id == Proposal.id)
+                 .order_by(*_order(sort, seed)).limit(limit).offset(offset)).all()
+    if rows:
+        total = rows[0][1]
+    else:
+        total = db.session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
+    return [row[0] for row in rows], (total if total <= SEARCH_CAP else None)
 
 
 def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
               **filters) -> ProposalPage:
-    """The list page in a constant number of queries, fast at 100,000 proposals: the page's ids are
-    sorted on the indexes alone (a deferred join: no row bodies in the sorter), then those rows and
-    their author, category, area and answer are loaded by id."""
+    """The list page in three queries, fast at 100,000 proposals: the page's ids (one more, to know whether
+    a next page exists) from an index read in order, their cards from one joined query by id, and a count
+    that stops at COUNT_CAP (no count of every row). A search sorts and counts its bounded candidates."""
+    query = filters.pop("query", None)
     conditions = _conditions(process, user, **filters)
-    ids = list(db.session.scalars(select(Proposal.id).where(*conditions).order_by(*_order(sort, seed))
-                                  .limit(per_page).offset((page - 1) * per_page)))
-    rows = {p.id: p for p in db.session.scalars(
-        select(Proposal).where(Proposal.id.in_(ids or [-1]))
-        .options(selectinload(Proposal.author), selectinload(Proposal.category), selectinload(Proposal.area),
-                 selectinload(Proposal.answer).joinedload(ProposalAnswer.state)))}
-    total = db.session.scalar(select(func.count(Proposal.id)).where(*conditions)) or 0
-    return ProposalPage([rows[i] for i in ids if i in rows], page, per_page, total)
+    sort = sort if sort in SORTS else "recent"
+    candidates = search_candidates(conditions, query or "")
+    if candidates is None:
+        offset = (page - 1) * per_page
+        ids = _page_ids(conditions, sort, seed, per_page + 1, offset)
+        if page > 1 and ids and len(ids) <= per_page:  # the last of several pages: the total is known
+            total = offset + len(ids)
+        else:
+            total = bounded_count(conditions) if offset < COUNT_CAP else None
+    else:
+        ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
+    has_next = len(ids) > per_page
+    return ProposalPage(cards(ids[:per_page]), page, per_page, has_next=has_next, total=total,
+                        count_cap=COUNT_CAP if candidates is None else SEARCH_CAP)
 
 
 def count_proposals(process, user, **filters) -> int:
-    """The number of rows list_proposals selects, counted on the index (no ORDER BY, no loads)."""
+    """The exact number of rows list_proposals selects (exports, reports; not the list page)."""
     return db.session.scalar(select(func.count(Proposal.id)).where(*_conditions(process, user, **filters))) or 0
 
 

@@ -148,12 +148,16 @@ def states_css():
 
 
 # --- list ------------------------------------------------------------------------------------
+_LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "supported")  # kept by the pager
+
+
 @bp.route("/processes/<slug>/proposals")
 def index(slug: str):
     process = _process(slug)
     answers_visible = can(current_user, "proposals.answers_visible", process)
     status = request.args.get("status") if request.args.get("status") in queries.STATUS_FILTERS else None
-    states = queries.answer_states()
+    choices = queries.list_filter_choices(process)
+    states = choices["state"]
     state = request.args.get("state") if answers_visible and request.args.get("state") in {
         s.code for s in states} else None
     sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "random"
@@ -166,8 +170,15 @@ def index(slug: str):
                              seed=_random_seed() if sort == "random" else 0, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
     drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
+    # Translated once per page, not once per card (the cards format them with their counts).
+    card_labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
+                   "comments": _("%(count)d comments"), "deleted": _("deleted participant"),
+                   "withdrawn": _("Withdrawn"), "supported": _("You support this"),
+                   "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
-                           categories=queries.categories_for(process), areas=account_queries.areas(),
+                           card_labels=card_labels, locale=current_locale(),
+                           pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS},
+                           categories=choices["category"], areas=choices["area"],
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
                            area_id=_int_arg("area"), drafts=drafts,

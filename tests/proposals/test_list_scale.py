@@ -1,0 +1,131 @@
+"""The list at scale: every order reads an index, the random order is a per-seed rotation of stored keys,
+the count is bounded (a pager without a total beyond it) and a search considers a bounded set of matches."""
+import re
+
+import pytest
+from sqlalchemy import event, insert, text
+
+from participation.common.time import utcnow
+from participation.extensions import db as _db
+from participation.proposals import queries
+from participation.proposals.models import Proposal
+
+LINK_RE = re.compile(r'href="/proposals/(\d+)"')
+
+
+def _bulk(process, author, count, title="たくさんの提案 その{n} についてのお願い"):
+    now = utcnow()
+    start = _db.session.scalar(_db.select(_db.func.coalesce(_db.func.max(Proposal.id), 0)))
+    _db.session.execute(insert(Proposal), [
+        {"process_id": process.id, "author_id": author.id, "reference": f"P-2026-{start + i + 1:06d}",
+         "title": title.format(n=start + i + 1), "body": "本文です。" * 5, "status": "published",
+         "published_at": now, "supports_count": (i * 7) % 13, "endorsements_count": i % 3,
+         "comments_count": i % 5, "created_at": now, "updated_at": now} for i in range(count)])
+    _db.session.commit()
+
+
+def _all_pages(process, seed, per_page=20):
+    ids, page = [], 1
+    while True:
+        result = queries.list_page(process, None, page=page, per_page=per_page, sort="random", seed=seed)
+        ids += [card.id for card in result.items]
+        if not result.has_next:
+            return ids
+        page += 1
+
+
+def test_new_proposals_get_spread_random_keys(app, make_user, make_process):
+    process = make_process()
+    _bulk(process, make_user(), 30)
+    keys = list(_db.session.scalars(_db.select(Proposal.random_key)))
+    assert len(set(keys)) == 30 and all(0 <= key < 2_000_000_000 for key in keys)
+
+
+def test_random_order_is_a_stable_rotation_per_seed(app, make_user, make_process):
+    process = make_process()
+    _bulk(process, make_user(), 45)
+    by_key = [p.id for p in _db.session.scalars(_db.select(Proposal).order_by(Proposal.random_key, Proposal.id))]
+    keys = sorted(_db.session.scalars(_db.select(Proposal.random_key)))
+    middle = keys[20]  # a seed in the middle: the order starts at that key and wraps around
+    first = _all_pages(process, middle)
+    assert first == by_key[20:] + by_key[:20]
+    assert _all_pages(process, middle) == first  # stable on reload and across pages
+    other = _all_pages(process, keys[7] + 2_000_000_000)  # seeds are taken modulo the key range
+    assert sorted(other) == sorted(first) and other != first and other == by_key[7:] + by_key[:7]
+
+
+def test_a_page_beyond_the_count_cap_has_a_pager_without_a_total(client, make_user, make_process, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 30)
+    process = make_process()
+    _bulk(process, make_user(), 45)
+    base = f"/processes/{process.slug}/proposals?sort=supports"
+    client.set_cookie("lang", "en")  # the new strings' Japanese arrives with the merged catalogue
+    html = client.get(base).get_data(as_text=True)
+    assert "More than 30 proposals" in html and "Page 1<" in html and " of " not in html.split('class="pager"')[1].split('</nav>')[0]
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+    stray = client.get(base + "&slug=other&_scheme=javascript&_external=1&page=2").get_data(as_text=True)
+    assert f'href="/processes/{process.slug}/proposals?sort=supports&amp;page=1"' in stray  # stray arguments dropped
+    seen = []
+    for n in (1, 2, 3):
+        page_html = client.get(base + f"&page={n}").get_data(as_text=True)
+        seen += [int(i) for i in LINK_RE.findall(page_html)]
+    assert len(seen) == len(set(seen)) == 45
+    assert 'rel="next"' not in page_html and 'rel="prev"' in page_html and "page=2" in page_html
+    assert "45 proposals" in page_html  # the last page knows the total without counting
+    monkeypatch.setattr(queries, "COUNT_CAP", 1000)
+    html = client.get(base).get_data(as_text=True)
+    assert "45 proposals" in html and "Page 1 of 3" in html  # under the cap: the total and the number of pages
+
+
+def test_search_considers_a_bounded_number_of_matches(client, make_user, make_process, monkeypatch):
+    monkeypatch.setattr(queries, "SEARCH_CAP", 5)
+    process = make_process()
+    author = make_user()
+    _bulk(process, author, 8, title="駐輪場の提案 その{n}")
+    _bulk(process, author, 3, title="公園の提案 その{n}")
+    result = queries.list_page(process, None, page=1, sort="supports", query="駐輪場")
+    assert result.total is None and result.count_cap == 5  # "more than 5"
+    assert len(result.items) == 6  # the newest cap + 1 matches, sorted
+    newest = sorted(_db.session.scalars(_db.select(Proposal.id).where(Proposal.title.like("駐輪場%"))))[-6:]
+    assert sorted(card.id for card in result.items) == newest
+    small = queries.list_page(process, None, page=1, sort="recent", query="公園の提案")
+    assert small.total == 3 and len(small.items) == 3 and not small.has_next
+    assert client.get(f"/processes/{process.slug}/proposals?q=駐輪場").status_code == 200
+
+
+@pytest.mark.parametrize("sort", queries.SORTS)
+def test_every_list_order_reads_its_index_without_sorting(app, make_user, make_process, sort):
+    if _db.engine.dialect.name != "sqlite":
+        pytest.skip("query plans are checked on SQLite (PostgreSQL plans depend on table statistics)")
+    process = make_process()
+    _bulk(process, make_user(), 5)
+    statements = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append((statement, parameters))
+
+    event.listen(_db.engine, "before_cursor_execute", keep)
+    try:
+        queries.list_page(process, None, page=2, per_page=2, sort=sort, seed=12345)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", keep)
+    statement, parameters = next((s, p) for s, p in statements if "ORDER BY" in s)
+    plan = " ".join(row[3] for row in _db.session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters))
+    assert f"ix_proposals_visible_{sort}" in plan
+    if sort == "random":  # two range scans of the random-key index; only the <= 2 x 21 ids they give are sorted
+        assert "random_key>?" in plan and "random_key<?" in plan
+        assert "TEMP B-TREE" not in plan.split("UNION ALL")[0]
+    else:
+        assert "TEMP B-TREE" not in plan
+
+
+def test_the_list_indexes_are_partial_on_visible_rows(app, db):
+    if db.engine.dialect.name != "sqlite":
+        names = set(db.session.scalars(text("SELECT indexname FROM pg_indexes WHERE tablename = 'proposals' "
+                                            "AND indexdef LIKE '%WHERE (hidden_at IS NULL)%'")))
+    else:
+        names = set(db.session.scalars(text("SELECT name FROM sqlite_master WHERE type = 'index' AND "
+                                            "tbl_name = 'proposals' AND sql LIKE '%WHERE hidden_at IS NULL%'")))
+    assert {f"ix_proposals_visible_{name}" for name in ("recent", "supports", "endorsements", "comments",
+                                                         "random")} <= names
