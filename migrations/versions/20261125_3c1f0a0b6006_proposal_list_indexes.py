@@ -1,14 +1,14 @@
 """Proposal list: a stored random key and one partial index per list order.
 
 Revision ID: 3c1f0a0b6006
-Revises: 3c1f0a0b4004
+Revises: 3c1f0a0b7007
 Create Date: 2026-11-25 05:30:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = '3c1f0a0b6006'
-down_revision = '3c1f0a0b4004'
+down_revision = '3c1f0a0b7007'
 branch_labels = None
 depends_on = None
 

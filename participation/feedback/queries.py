@@ -99,7 +99,8 @@ def feedback_page(process: Process, *, state: str | None = None, page: int = 1,
                .outerjoin(ProposalAnswer, _published_answer_join())
                .outerjoin(AnswerState, AnswerState.id == ProposalAnswer.state_id))
     total = db.session.scalar(counted.where(*conditions)) or 0
-    return ProposalPage([FeedbackItem(proposal, answer) for proposal, answer, _state in rows], page, per_page, total)
+    return ProposalPage([FeedbackItem(proposal, answer) for proposal, answer, _state in rows], page, per_page,
+                        has_next=page * per_page < total, total=total)
 
 
 @dataclass
