@@ -190,3 +190,7 @@ register("accounts.retention", "participation.accounts.jobs:retention",
 # KPI snapshots and push, open data), e.g.:
 # register("proposals.publish_answers", "participation.proposals.jobs:publish_answers",
 #          trigger=interval(minutes=5), period="10min")
+register("kpi.snapshots", "participation.kpi.jobs:snapshot_kpis", trigger=cron(hour=2, minute=30), period="day",
+         description=_l("Store yesterday's KPI figures, this month's and this fiscal year's, and push them."))
+register("kpi.open_data", "participation.kpi.jobs:regenerate_open_data", trigger=cron(hour=2, minute=50),
+         period="day", description=_l("Regenerate the open-data ZIP file."))
