@@ -71,7 +71,7 @@ def seed(db, args) -> None:
                                   "role": "resident", "locale": "ja", "session_token": f"t{n}",
                                   "created_at": when(-0.5, 1), "updated_at": when()} for n in range(args.users)))
     first_user = db.session.scalar(select(User.id).order_by(User.id))
-    bands = ["10s", "20s", "30s", "40s", "50s", "60s", "70plus"]
+    from participation.accounts.models import AGE_BANDS as bands
     _insert(db, ParticipantProfile.__table__, (
         {"user_id": first_user + n, "age_band": rng.choice(bands), "age_band_consented_at": when(-1, 0),
          "area_id": rng.choice(area_ids), "area_consented_at": when(-1, 0)} for n in range(0, args.users, 2)))
