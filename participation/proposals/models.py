@@ -67,6 +67,7 @@ class Proposal(TimestampMixin, db.Model):
         Index("ix_proposals_process_supports", "process_id", "supports_count"),
         Index("ix_proposals_process_endorsements", "process_id", "endorsements_count"),
         Index("ix_proposals_process_comments", "process_id", "comments_count"),
+        Index("ix_proposals_author_published", "author_id", "published_at"),  # KPIs: "acted before"
     )
 
     @property
@@ -96,10 +97,15 @@ class ProposalSupport(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # KPI periods
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id"),
+        # KPIs: actions of a period (covering) and "did this person act before" (see kpi/proposal_indicators.py)
+        Index("ix_proposal_supports_created_at", "created_at", "user_id", "from_mobile", "proposal_id"),
+        Index("ix_proposal_supports_user_created", "user_id", "created_at"),
+    )
 
 
 class ProposalEndorsement(db.Model):
@@ -107,12 +113,16 @@ class ProposalEndorsement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposals.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)  # KPI periods
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id"),
+        Index("ix_proposal_endorsements_created_at", "created_at", "user_id", "from_mobile", "proposal_id"),  # KPIs
+        Index("ix_proposal_endorsements_user_created", "user_id", "created_at"),
+    )
 
 
 class AnswerState(db.Model):
