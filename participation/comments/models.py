@@ -43,6 +43,9 @@ class Comment(db.Model):
 
     __table_args__ = (
         Index("ix_comments_target", "target_type", "target_id", "created_at"),
+        # KPIs: actions of a period (covering) and "did this person act before"
+        Index("ix_comments_created_at", "created_at", "author_id", "from_mobile", "process_id"),
+        Index("ix_comments_author_created", "author_id", "created_at"),
         CheckConstraint("depth >= 0 AND depth <= 2", name="depth_range"),
         CheckConstraint("alignment IN (-1, 0, 1)", name="alignment_values"),
     )

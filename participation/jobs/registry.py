@@ -207,3 +207,7 @@ register("notifications.daily_digest", "participation.notifications.jobs:send_da
 register("notifications.weekly_digest", "participation.notifications.jobs:send_weekly_digest",
          trigger=cron(day_of_week="mon", hour=7, minute=20), period="week",
          description=_l("Email the weekly summary of notifications to those who chose it."))
+register("kpi.snapshots", "participation.kpi.jobs:snapshot_kpis", trigger=cron(hour=2, minute=30), period="day",
+         description=_l("Store yesterday's KPI figures, this month's and this fiscal year's, and push them."))
+register("kpi.open_data", "participation.kpi.jobs:regenerate_open_data", trigger=cron(hour=2, minute=50),
+         period="day", description=_l("Regenerate the open-data ZIP file."))

@@ -14,9 +14,14 @@ and registers it with one line, e.g. in proposals/kpi.py:
 
 The engine builds a UNION ALL of every registered select; indicators over actions are only
 exported while at least one source is registered ("do not export indicators whose source
-does not exist")."""
+does not exist").
+
+A source whose process_id costs a join (supports: through the proposal) may accept a keyword argument
+`with_process`: actions(with_process=False) asks for NULL process ids when the caller does not use them
+(platform and area figures), so that the join is skipped."""
 from __future__ import annotations
 
+import inspect
 from typing import Callable
 
 from sqlalchemy import union_all
@@ -47,9 +52,17 @@ def has_actions() -> bool:
     return bool(active_sources())
 
 
-def actions(name: str = "actions"):
-    """The union of every registered (and available) action source as a subquery."""
-    selects = [build() for build in active_sources().values()]
+def _select(build: Callable[..., Select], with_process: bool) -> Select:
+    if "with_process" in inspect.signature(build).parameters:
+        return build(with_process=with_process)
+    return build()
+
+
+def actions(name: str = "actions", *, with_process: bool = True):
+    """The union of every registered (and available) action source as a subquery.
+
+    with_process=False: the caller does not use process_id (sources may then leave it NULL)."""
+    selects = [_select(build, with_process) for build in active_sources().values()]
     if not selects:
         raise LookupError("no participation action source is registered")
     for stmt in selects:

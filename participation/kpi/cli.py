@@ -59,9 +59,8 @@ def rebuild(start, end):
         todo = services.periods_to_rebuild(first, last)
     except periods.PeriodError as error:
         raise click.BadParameter(str(error))
-    with click.progressbar(todo, label="Rebuilding KPI snapshots", item_show_func=lambda p: p.key if p else "") as bar:
-        for period in bar:
-            services.snapshot(period)
+    with click.progressbar(length=len(todo), label="Rebuilding KPI snapshots") as bar:
+        services.rebuild(first, last, on_period=lambda period: bar.update(1))
     click.echo(f"Stored {len(todo)} periods.")
 
 

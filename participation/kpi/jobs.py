@@ -1,17 +1,25 @@
 """Scheduled KPI work: daily snapshots (and their push) and the open-data ZIP."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from participation.common.time import local_zone, utcnow
 from participation.kpi import opendata, periods, services
 
 
-def snapshot_kpis(now: datetime | None = None) -> dict:
+def snapshot_kpis(now: datetime | None = None, period_key: str | None = None) -> dict:
     """Store yesterday's day figures and the month and fiscal year of yesterday and of today
-    (month-to-date), then push the new records. Re-running replaces the same rows."""
+    (month-to-date), then push the new records. Re-running replaces the same rows.
+
+    `period_key` is the local date of the run (the scheduler's "day" period): `flask jobs run kpi.snapshots
+    --period 2026-11-20` stores 2026-11-19 and the month and fiscal year around it."""
     now = now or utcnow()
     today = now.astimezone(local_zone()).date()
+    if period_key:
+        try:
+            today = date.fromisoformat(period_key)
+        except ValueError:
+            pass
     yesterday = today - timedelta(days=1)
     chosen = [periods.day(yesterday)]
     for kind in ("month", "fiscal_year"):

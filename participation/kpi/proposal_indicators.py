@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import Boolean, Integer, String, Table, and_, case, column, func, null, or_, select, table
+from sqlalchemy import Boolean, Integer, String, Table, and_, case, cast, column, func, null, or_, select, table
 from sqlalchemy.sql import Select
 
 from participation.common.models import UTCDateTime
@@ -94,8 +94,11 @@ def _proposal_actions() -> Select:
                   ).where(p.c.published_at.is_not(None), p.c.author_id.is_not(None))
 
 
-def _vote_actions(votes) -> Select:
+def _vote_actions(votes, with_process: bool = True) -> Select:
     p = TABLES.proposals
+    if not with_process:  # the join to proposals is only needed for the process id
+        return select(votes.c.user_id.label("user_id"), votes.c.created_at.label("occurred_at"),
+                      cast(null(), Integer).label("process_id"), votes.c.from_mobile.label("from_mobile"))
     return (select(votes.c.user_id.label("user_id"), votes.c.created_at.label("occurred_at"),
                    p.c.process_id.label("process_id"), votes.c.from_mobile.label("from_mobile"))
             .join(p, p.c.id == votes.c.proposal_id))
@@ -109,8 +112,10 @@ def _comment_actions() -> Select:
 
 
 register_action_source("proposal", _proposal_actions, HAS_PROPOSALS)
-register_action_source("support", lambda: _vote_actions(TABLES.supports), HAS_SUPPORTS)
-register_action_source("endorsement", lambda: _vote_actions(TABLES.endorsements), HAS_ENDORSEMENTS)
+register_action_source("support", lambda with_process=True: _vote_actions(TABLES.supports, with_process),
+                       HAS_SUPPORTS)
+register_action_source("endorsement", lambda with_process=True: _vote_actions(TABLES.endorsements, with_process),
+                       HAS_ENDORSEMENTS)
 register_action_source("comment", _comment_actions, HAS_COMMENTS)
 
 
@@ -130,6 +135,9 @@ def _proposals_submitted(period: Period, scope_type: str) -> Select:
 
 def _supports_given(period: Period, scope_type: str) -> Select:
     s, p = TABLES.supports, TABLES.proposals
+    if scope_type == "platform":  # no join needed
+        return (select(func.count(s.c.id).label("value"), null().label("scope_id"))
+                .where(in_period(s.c.created_at, period)))
     stmt = (select(func.count(s.c.id).label("value")).select_from(s.join(p, p.c.id == s.c.proposal_id))
             .where(in_period(s.c.created_at, period)))
     return _by_scope(stmt, scope_type, p.c.process_id, Process.area_id)

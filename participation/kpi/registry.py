@@ -112,7 +112,7 @@ def participants_in(period: Period, scope_type: str):
 
     platform: everyone; process: per process of the action; area: per participant's consented area
     (people without a consented area are not in any area row)."""
-    a = actions("period_actions")
+    a = actions("period_actions", with_process=scope_type == "process")
     where = [in_period(a.c.occurred_at, period)]
     if scope_type == "area":
         stmt = (select(ParticipantProfile.area_id.label("scope_id"), a.c.user_id)
@@ -180,7 +180,7 @@ register(Indicator(
 
 def _repeat_participation_rate(period: Period, scope_type: str) -> Select:
     p = participants_in(period, scope_type)
-    earlier = actions("earlier_actions")
+    earlier = actions("earlier_actions", with_process=False)
     # EXISTS per participant (index on each source's user column) instead of building the set of
     # everyone who ever acted before the period.
     acted_before = (select(earlier.c.user_id)
@@ -267,7 +267,7 @@ register(Indicator(
 
 
 def _mobile_share(period: Period, scope_type: str) -> Select:
-    a = actions("period_actions")
+    a = actions("period_actions", with_process=scope_type != "platform")
     mobile = func.coalesce(func.sum(case((a.c.from_mobile.is_(True), 1), else_=0)), 0)
     stmt = select(scoped(scope_type, process_col=a.c.process_id, area_col=Process.area_id),
                   mobile.label("numerator"), func.count().label("denominator")).where(in_period(a.c.occurred_at, period))

@@ -28,6 +28,7 @@ from participation.moderation.services import record_audit
 
 Scope = tuple[str, int | None]  # (scope_type, scope_id or None for every entity)
 ALL_SCOPES: list[Scope] = [(scope_type, None) for scope_type in SCOPE_TYPES]
+REBUILD_COMMIT_EVERY = 31  # periods per transaction in a rebuild
 
 
 def indicators_for(codes: Iterable[str] | None):
@@ -50,29 +51,31 @@ def compute(codes: Iterable[str] | None, period: Period, scopes: list[Scope] | N
 
 
 # --- snapshots -----------------------------------------------------------------------------
-def _row(record: dict, published_at: datetime) -> dict:
+def _row(record: dict, published_at: datetime, period: Period) -> dict:
     return {
         "code": record["indicator_code"], "scope_type": record["scope_type"],
         "scope_id": record["scope_id"] or "", "dimension": record["dimension"] or "",
-        "dimension_value": record["dimension_value"] or "", "period_type": record["period_type"],
-        "period_start": date.fromisoformat(record["period_start"]),
-        "period_end": date.fromisoformat(record["period_end"]),
+        "dimension_value": record["dimension_value"] or "", "period_type": period.type,
+        "period_start": period.start, "period_end": period.end,
         "value": record["value"], "numerator": record["numerator"], "denominator": record["denominator"],
         "suppressed": record["suppressed"], "computed_at": published_at, "published_at": published_at,
     }
 
 
-def snapshot(period: Period, now: datetime | None = None) -> list[dict]:
+def snapshot(period: Period, now: datetime | None = None, *, commit: bool = True) -> list[dict]:
     """Compute every available indicator for every scope and replace the period's stored rows,
-    in one transaction, marking them published. Running it twice leaves the same rows."""
+    in one transaction, marking them published. Running it twice leaves the same rows.
+
+    commit=False leaves the commit to the caller (a rebuild commits many periods at once)."""
     now = now or utcnow()
     records = compute(None, period, ALL_SCOPES, computed_at=now)
     try:
         db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.period_type == period.type,
                                                      KpiSnapshot.period_start == period.start))
         if records:
-            db.session.execute(KpiSnapshot.__table__.insert(), [_row(r, now) for r in records])
-        db.session.commit()
+            db.session.execute(KpiSnapshot.__table__.insert(), [_row(r, now, period) for r in records])
+        if commit:
+            db.session.commit()
     except Exception:
         db.session.rollback()
         raise
@@ -85,12 +88,20 @@ def periods_to_rebuild(start: date, end: date) -> list[Period]:
 
 
 def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None = None) -> int:
+    """Snapshot every period of periods_to_rebuild(); one commit per batch of periods, not per period."""
     count = 0
-    for period in periods_to_rebuild(start, end):
-        snapshot(period)
-        count += 1
-        if on_period:
-            on_period(period)
+    try:
+        for period in periods_to_rebuild(start, end):
+            snapshot(period, commit=False)
+            count += 1
+            if count % REBUILD_COMMIT_EVERY == 0:
+                db.session.commit()
+            if on_period:
+                on_period(period)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
     return count
 
 

@@ -61,7 +61,7 @@ class Proposal(TimestampMixin, db.Model):
     address: Mapped[str | None] = mapped_column(String(300))
     image: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default="draft")
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # KPI periods
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     supports_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -82,6 +82,7 @@ class Proposal(TimestampMixin, db.Model):
         _visible_index("ix_proposals_visible_endorsements", "endorsements_count"),
         _visible_index("ix_proposals_visible_comments", "comments_count"),
         _visible_index("ix_proposals_visible_random", "random_key"),
+        Index("ix_proposals_author_published", "author_id", "published_at"),  # KPIs: "acted before"
     )
 
     @property
@@ -114,7 +115,12 @@ class ProposalSupport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id"),
+        # KPIs: actions of a period (covering) and "did this person act before" (see kpi/proposal_indicators.py)
+        Index("ix_proposal_supports_created_at", "created_at", "user_id", "from_mobile", "proposal_id"),
+        Index("ix_proposal_supports_user_created", "user_id", "created_at"),
+    )
 
 
 class ProposalEndorsement(db.Model):
@@ -127,7 +133,11 @@ class ProposalEndorsement(db.Model):
 
     user: Mapped[User] = relationship()
 
-    __table_args__ = (UniqueConstraint("proposal_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "user_id"),
+        Index("ix_proposal_endorsements_created_at", "created_at", "user_id", "from_mobile", "proposal_id"),  # KPIs
+        Index("ix_proposal_endorsements_user_created", "user_id", "created_at"),
+    )
 
 
 class AnswerState(db.Model):
@@ -157,7 +167,7 @@ class ProposalAnswer(TimestampMixin, db.Model):
     cost: Mapped[Decimal | None] = mapped_column(Numeric(14, 0))
     execution_period: Mapped[str | None] = mapped_column(String(100))
     publish_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)  # KPI periods
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     proposal: Mapped[Proposal] = relationship(back_populates="answer")

@@ -7,6 +7,7 @@ import click
 import pytest
 from sqlalchemy import select
 
+from participation.jobs import registry
 from participation.jobs.models import JobRun
 from participation.jobs.scheduler import start_in_process
 
@@ -68,6 +69,7 @@ def test_scheduler_run_once_runs_every_job_once(app, db):
         result = runner.invoke(args=["scheduler", "run", "--once"])
         assert result.exit_code == 0, result.output
         assert "accounts.retention" in result.output and "processes.activate_phases" in result.output
+        assert {"accounts.retention", "processes.activate_phases", "kpi.snapshots", "kpi.open_data"} <= set(names)
         assert sorted(db.session.scalars(select(JobRun.name))) == names
         assert set(db.session.scalars(select(JobRun.status))) == {"succeeded"}
         result = runner.invoke(args=["scheduler", "run", "--once"])
