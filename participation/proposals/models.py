@@ -45,7 +45,33 @@ class ProposalCategory(db.Model):
         return self.name_en if locale == "en" and self.name_en else self.name_ja
 
 
-class Proposal(TimestampMixin, db.Model):
+class ProposalStatus:
+    """Status questions asked of a proposal, by the model and by the list's lightweight cards alike
+    (anything with `status` and `hidden_at`)."""
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == "published"
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == "withdrawn"
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == "draft"
+
+    @property
+    def is_hidden(self) -> bool:
+        return self.hidden_at is not None
+
+    @property
+    def is_open(self) -> bool:
+        """Published, not withdrawn, not hidden: may receive supports and endorsements."""
+        return self.status == "published" and self.hidden_at is None
+
+
+class Proposal(ProposalStatus, TimestampMixin, db.Model):
     __tablename__ = "proposals"
     id: Mapped[int] = mapped_column(primary_key=True)
     process_id: Mapped[int] = mapped_column(ForeignKey("processes.id", ondelete="CASCADE"), index=True)
@@ -84,27 +110,6 @@ class Proposal(TimestampMixin, db.Model):
         _visible_index("ix_proposals_visible_random", "random_key"),
         Index("ix_proposals_author_published", "author_id", "published_at"),  # KPIs: "acted before"
     )
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == "published"
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.status == "withdrawn"
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == "draft"
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
-
-    @property
-    def is_open(self) -> bool:
-        """Published, not withdrawn, not hidden: may receive supports and endorsements."""
-        return self.status == "published" and self.hidden_at is None
 
 
 class ProposalSupport(db.Model):

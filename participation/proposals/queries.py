@@ -13,7 +13,7 @@ from participation.common.time import utcnow
 from participation.extensions import db
 from participation.proposals.models import (RANDOM_KEY_RANGE, AnswerState, AnswerTemplate, Proposal,
                                             ProposalAnswer, ProposalCategory, ProposalEndorsement,
-                                            ProposalSupport)
+                                            ProposalStatus, ProposalSupport)
 
 SORTS = ("random", "supports", "endorsements", "comments", "recent")
 STATUS_FILTERS = ("published", "withdrawn")
@@ -309,7 +309,7 @@ class _Answer:
         self.published_at, self.state = published_at, state
 
 
-class ProposalCard:
+class ProposalCard(ProposalStatus):
     """What a list card shows of a proposal, read from one row of one joined query."""
 
     __slots__ = ("id", "title", "reference", "body", "status", "hidden_at", "supports_count",
@@ -324,18 +324,6 @@ class ProposalCard:
         self.category = _Named(cat_ja, cat_en) if cat_ja is not None else None
         self.area = _Named(area_ja, area_en) if area_ja is not None else None
         self.answer = _Answer(published_at, _Named(label_ja, label_en, code, colour)) if code is not None else None
-
-    @property
-    def is_withdrawn(self) -> bool:
-        return self.status == "withdrawn"
-
-    @property
-    def is_draft(self) -> bool:
-        return self.status == "draft"
-
-    @property
-    def is_hidden(self) -> bool:
-        return self.hidden_at is not None
 
 
 def _rows(stmt):
