@@ -87,8 +87,10 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from participation import permissions, text
     from participation.common.i18n import current_locale, format_date_local, format_datetime_local
+    from participation.common.pagination import page_url
 
     app.jinja_env.globals.update(
+        page_url=page_url,
         can=permissions.can,
         current_locale=current_locale,
         render_markdown=text.render_markdown,

@@ -23,3 +23,13 @@ def test_out_of_range_page_is_an_empty_page(client, login, make_user):
     assert not any(name in response.get_data(as_text=True) for name in names)
     first = client.get("/admin/users?page=1").get_data(as_text=True)
     assert all(name in first for name in names)
+
+
+def test_pager_links_keep_filters_and_drop_url_for_options(app, client, login, make_user):
+    for i in range(25):
+        make_user(display_name=f"利用者ページ{i}")
+    login(make_user("admin"))
+    html = client.get("/admin/users?q=%E5%88%A9%E7%94%A8&_external=1&_anchor=x").get_data(as_text=True)
+    pager = html.split('class="pager"')[1].split("</nav>")[0]
+    assert 'href="/admin/users?q=%E5%88%A9%E7%94%A8&amp;page=2"' in pager  # relative, filter kept
+    assert "http://" not in pager and "_anchor" not in pager and "#x" not in pager
