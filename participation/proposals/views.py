@@ -410,7 +410,10 @@ def staff_answer(proposal_id: int):
     if proposal is None or proposal.is_draft:
         abort(404)
     answer = proposal.answer
-    form = AnswerForm(obj=answer, publish="now" if answer is None else ("now" if answer.is_published else "draft"))
+    # The saved answer fills the form only for display: on a POST a field the client left out is empty,
+    # not silently kept from the saved answer.
+    form = AnswerForm(obj=answer if request.method == "GET" else None,
+                      publish="now" if answer is None else ("now" if answer.is_published else "draft"))
     if request.method == "GET" and answer is not None and answer.publish_at:
         # The form shows and takes Japan time; the database holds UTC.
         form.publish_at.data = to_local(answer.publish_at).replace(tzinfo=None)

@@ -192,3 +192,22 @@ def test_exports_csv_and_json(client, login, make_user, make_process, make_propo
     assert data["process"] == process.slug and len(data["proposals"]) == 2
     assert {p["reference"] for p in data["proposals"]} == {evil.reference, plain.reference}
     assert db.session.scalar(select(func.count(AuditLog.id)).where(AuditLog.action == "proposal.export")) == 2
+
+
+def test_resaving_an_answer_takes_only_what_was_sent(client, csrf, login, make_user, make_process, make_proposal,
+                                                     states, db):
+    """A client that leaves out the cost when changing an accepted answer to rejected must not have the
+    saved cost carried over into the new answer (and refused as 'cost only for accepted')."""
+    proposal = make_proposal(make_process())
+    login(make_user("staff"))
+    url = f"/staff/proposals/{proposal.id}/answer"
+    first = client.post(url, data={"state_id": states["accepted"].id, "body": "実施します。", "cost": "500000",
+                                   "execution_period": "2027年度", "publish": "draft", "csrf_token": csrf(url)})
+    assert first.status_code == 302
+    second = client.post(url, data={"state_id": states["rejected"].id, "body": "見送ります。", "publish": "draft",
+                                    "csrf_token": csrf(url)})
+    assert second.status_code == 302, second.get_data(as_text=True)[-2000:]
+    answer = db.session.scalar(select(ProposalAnswer))
+    db.session.refresh(answer)
+    assert (answer.state_id, answer.body, answer.cost, answer.execution_period) == (
+        states["rejected"].id, "見送ります。", None, None)
