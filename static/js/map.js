@@ -56,7 +56,7 @@
         marker = L.marker([lat, lng], {keyboard: false, interactive: false}).addTo(map);
       }
       if (pan) {
-        map.setView([lat, lng], Math.max(map.getZoom(), zoom === null ? 13 : zoom));
+        map.setView([lat, lng], Math.max(map.getZoom(), zoom === null ? 13 : zoom), {animate: false});
       }
     }
 
