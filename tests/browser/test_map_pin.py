@@ -106,7 +106,16 @@ def test_tap_the_map_to_place_the_pin_and_publish(page, make_user, make_process)
     assert abs(pin_tip[0] - (map_box["x"] + map_box["width"] / 2)) < 3
     assert abs(pin_tip[1] - (map_box["y"] + map_box["height"] / 2)) < 3
 
-    # ... and tapping again replaces the typed values
+    # from the keyboard: Enter on the focused map places the pin at its centre
+    page.get_by_role("button", name=CLEAR).click()
+    expect(pin).to_have_count(0)
+    the_map.focus()
+    page.keyboard.press("Enter")
+    expect(pin).to_have_count(1)
+    assert abs(float(latitude.input_value()) - 35.712345) < 1e-4
+    assert abs(float(longitude.input_value()) - 139.765432) < 1e-4
+
+    # ... and tapping again replaces the values
     the_map.tap(position={"x": box["width"] * 0.3, "y": box["height"] * 0.7})
     expect(latitude).not_to_have_value("35.712345")
     tapped = float(latitude.input_value()), float(longitude.input_value())
