@@ -79,4 +79,12 @@ def load_config() -> dict:
         "ARGON2_MEMORY_KIB": int(os.environ.get("ARGON2_MEMORY_KIB", "65536")),
         "SCHEDULER_IN_PROCESS": _bool("SCHEDULER_IN_PROCESS", False),
         "KPI_PUSH_URL": os.environ.get("KPI_PUSH_URL", ""), "KPI_PUSH_SECRET": os.environ.get("KPI_PUSH_SECRET", ""),
+        # Map (progressive enhancement on proposals): centre "lat,lng" of the municipality, start zoom, and the
+        # tile server. The tile server's host is the only outside origin the CSP allows (images only).
+        "MAP_CENTER": os.environ.get("MAP_CENTER", "35.68,139.77"),
+        "MAP_ZOOM": int(os.environ.get("MAP_ZOOM", "13")),
+        "MAP_TILE_URL": os.environ.get("MAP_TILE_URL", "https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png"),
+        "MAP_TILE_ATTRIBUTION": os.environ.get(
+            "MAP_TILE_ATTRIBUTION",
+            '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>'),
     }

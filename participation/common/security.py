@@ -1,26 +1,57 @@
 """Security headers on every response, and safe redirect targets."""
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import urlsplit
 
-CSP = "; ".join(
-    [
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' data:",
-        "font-src 'self'",
-        "connect-src 'self'",
-        "object-src 'none'",
-        "base-uri 'self'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    ]
-)
+
+def tile_origin(tile_url: str | None) -> str | None:
+    """The origin (scheme://host[:port]) of a map tile URL template such as
+    https://cyberjapandata.gsi.go.jp/xyz/std/{z}/{x}/{y}.png, or None when it is not an absolute http(s) URL.
+    A "{s}." subdomain placeholder becomes "*." on that one host (no wider wildcard is ever produced)."""
+    if not tile_url:
+        return None
+    parts = urlsplit(tile_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc or "@" in parts.netloc:
+        return None
+    host = parts.netloc.lower()
+    if host.startswith("{s}."):
+        host = "*." + host[4:]
+    name = host[2:] if host.startswith("*.") else host
+    if not name or not all(ch.isalnum() or ch in ".-:" for ch in name) or name[0] in ".:-":
+        return None
+    if host.startswith("*.") and "." not in name.split(":")[0]:
+        return None  # "*.jp" would allow a whole top-level domain
+    return f"{parts.scheme}://{host}"
+
+
+@lru_cache(maxsize=8)
+def content_security_policy(tile_url: str | None = None) -> str:
+    origin = tile_origin(tile_url)
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self' data:" + (f" {origin}" if origin else ""),
+            "font-src 'self'",
+            "connect-src 'self'",
+            "object-src 'none'",
+            "base-uri 'self'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ]
+    )
+
+
+CSP = content_security_policy()
 
 
 def add_security_headers(response):
-    response.headers.setdefault("Content-Security-Policy", CSP)
+    from flask import current_app
+
+    response.headers.setdefault("Content-Security-Policy",
+                                content_security_policy(current_app.config.get("MAP_TILE_URL")))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
