@@ -52,6 +52,7 @@ def load_config() -> dict:
         "MAIL_SENDER": os.environ.get("MAIL_SENDER", "noreply@example.jp"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(INSTANCE_DIR / "outbox")),
         "UPLOAD_DIR": os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        "OPEN_DATA_DIR": os.environ.get("OPEN_DATA_DIR", str(INSTANCE_DIR / "open-data")),
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "PUBLIC_BASE_URL": os.environ.get("PUBLIC_BASE_URL", ""),
         "TOKEN_TTL_CONFIRM_HOURS": 72,

@@ -57,6 +57,7 @@ def _config(tmp_root: Path, url: str) -> dict:
         "MAIL_SERVER": "",
         "MAIL_OUTBOX_DIR": str(tmp_root / "outbox"),
         "UPLOAD_DIR": str(tmp_root / "uploads"),
+        "OPEN_DATA_DIR": str(tmp_root / "open-data"),
         "SERVER_NAME": None,
         "ARGON2_TIME_COST": 1,
         "ARGON2_MEMORY_KIB": 1024,

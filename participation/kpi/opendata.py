@@ -104,7 +104,7 @@ def stream_zip() -> Iterator[bytes]:
 
 
 def cached_path() -> Path:
-    return Path(current_app.instance_path) / "open-data" / "open-data.zip"
+    return Path(current_app.config["OPEN_DATA_DIR"]) / "open-data.zip"
 
 
 def regenerate(path: Path | None = None) -> int:
