@@ -18,6 +18,7 @@ from participation.accounts.forms import (AreaForm, BlockForm, ChangeEmailForm, 
 from participation.accounts.models import Area, User
 from participation.common.errors import DomainError
 from participation.common.i18n import current_locale, set_language_cookie
+from participation.common.numbers import parse_id
 from participation.common.pagination import paginate
 from participation.common.security import safe_next
 from participation.extensions import db, limiter
@@ -29,10 +30,11 @@ admin_bp = Blueprint("accounts_admin", __name__, url_prefix="/admin")
 
 def load_user(session_id: str) -> User | None:
     """Flask-Login loader: the cookie holds `id:session_token`, so rotating the token ends sessions."""
-    user_id, _sep, token = (session_id or "").partition(":")
-    if not user_id.isdigit() or not token:
+    raw_user_id, _sep, token = (session_id or "").partition(":")
+    user_id = parse_id(raw_user_id)
+    if user_id is None or not token:
         return None
-    user = db.session.get(User, int(user_id))
+    user = db.session.get(User, user_id)
     if user is None or not user.is_active or user.session_token != token:
         return None
     return user

@@ -82,9 +82,8 @@ def evaluate(indicator: Indicator, period: Period, scope_type: str, scope_id: in
         dim = str(row["dimension_value"]) if indicator.dimension else None
         raw[(sid, dim)] = row
 
+    # Only the scope's public entities: figures of an unpublished process (or of a deleted area) never leave.
     entities = scope_entities(scope_type, scope_id)
-    known = {sid for sid, _ in entities}
-    entities += [(sid, None) for sid in sorted({k[0] for k in raw} - known, key=lambda s: (s is None, s or ""))]
     dims: list = [None]
     if indicator.dimension:
         dims = list(indicator.dimension_values() if indicator.dimension_values else [])

@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from participation.common.numbers import parse_id
 from participation.common.time import local_today
 from participation.kpi import periods as P
 from participation.kpi.registry import INDICATORS, SCOPE_TYPES, available_indicators
@@ -67,11 +68,11 @@ def parse_export_args(args) -> ExportQuery:
     scope_id = None
     raw_id = args.get("scope_id")
     if raw_id:
-        if not raw_id.isdigit() or len(raw_id) > 9:
+        scope_id = parse_id(raw_id)
+        if scope_id is None:
             raise BadFilter("scope_id must be a number")
         if scope_type not in ("process", "area"):
             raise BadFilter("scope_id needs scope_type process or area")
-        scope_id = int(raw_id)
 
     codes = None
     if args.get("codes"):

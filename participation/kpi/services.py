@@ -138,7 +138,10 @@ def stored_records(period: Period, codes: Iterable[str] | None, scopes: list[Sco
     order = {ind.code: i for i, ind in enumerate(chosen)}
     rows = db.session.scalars(stmt.order_by(KpiSnapshot.id)).all()
     rows.sort(key=lambda r: (order[r.code], SCOPE_TYPES.index(r.scope_type)))
-    return [record for row in rows if (record := _record_from_snapshot(row, names)) is not None]
+    # A snapshot may hold rows of a process unpublished since: serve only the scopes that are public now.
+    return [record for row in rows
+            if (row.scope_type, row.scope_id or None) in names
+            and (record := _record_from_snapshot(row, names)) is not None]
 
 
 def figures(period: Period, codes: Iterable[str] | None = None, scopes: list[Scope] | None = None) -> list[dict]:

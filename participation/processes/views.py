@@ -9,6 +9,7 @@ from participation.accounts import queries as account_queries
 from participation.accounts.forms import PostForm
 from participation.common.errors import DomainError, render_error
 from participation.common.i18n import current_locale
+from participation.common.numbers import parse_id
 from participation.common.pagination import paginate
 from participation.common.time import local_today
 from participation.common.uploads import save_image, stored_path
@@ -22,8 +23,7 @@ bp = Blueprint("processes", __name__)
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return parse_id(request.args.get(name, ""))
 
 
 @bp.route("/processes")
@@ -232,10 +232,11 @@ def admin_switches(process_id: int):
     if form.validate_on_submit():
         enabled: dict[int, set[str]] = {phase.id: set() for phase in process.phases}
         for key in request.form:
-            phase_id, _sep, feature = key.partition(":")
-            if not phase_id.isdigit() or feature not in PHASE_FEATURES:
+            raw_phase_id, _sep, feature = key.partition(":")
+            phase_id = parse_id(raw_phase_id)
+            if phase_id is None or feature not in PHASE_FEATURES:
                 continue
-            enabled.setdefault(int(phase_id), set()).add(feature)
+            enabled.setdefault(phase_id, set()).add(feature)
         try:
             services.set_phase_switches(current_user, process, enabled)
         except DomainError as error:  # a tampered form naming another process's phase

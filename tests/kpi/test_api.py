@@ -120,6 +120,8 @@ def test_filters(api_get, dataset):
     {"period_type": "fiscal_year", "from": "0001-01-01", "to": "0001-12-31"},
     {"period_type": "month", "from": "9999-12-01", "to": "9999-12-31"},
     {"from": "２０２６-01-01"},                          # full-width digits are not a date here
+    {"scope_type": "area", "scope_id": "²"},             # isdigit() is true, int() refuses it
+    {"scope_type": "process", "scope_id": "١"},          # Arabic-Indic one: not silently read as id 1
 ])
 def test_bad_input_is_a_400_with_a_json_error(api_get, params):
     for path in ("/api/v1/kpis.json", "/api/v1/kpis.csv"):
@@ -173,3 +175,49 @@ def test_published_snapshot_is_served_and_other_periods_are_computed(api_get, db
     services.snapshot(P.month(2026, 6))
     june, _ = api_get("/api/v1/kpis.json", **params).get_json()["records"]
     assert june["value"] == 7
+
+
+def test_record_keys_are_the_contract_order():
+    """KPI.md fixes the column order; the schema lists the same keys in that order."""
+    required = load_schema()["properties"]["records"]["items"]["required"]
+    assert list(RECORD_KEYS) == required
+    kpi_md = next((path.parent / "KPI.md" for path in SHARED_CANDIDATES if path.is_file()), None)
+    if kpi_md is not None and kpi_md.is_file():
+        text = kpi_md.read_text(encoding="utf-8")
+        block = text.split("## Export record", 1)[1].split("```")[1]
+        assert [key.strip() for key in block.replace("\n", " ").split(",") if key.strip()] == required
+
+
+@pytest.fixture
+def unpublished_process_with_figures(db, make_process, add_user, actions):
+    from participation.processes import services as process_services
+
+    shown, hidden = make_process(), make_process()
+    for day in range(1, 7):
+        user_id = add_user(jst(2026, 5, 1))
+        actions(user_id, jst(2026, 6, day, 12), process_id=shown.id)
+        actions(user_id, jst(2026, 6, day, 13), process_id=hidden.id)
+    return shown, hidden, process_services
+
+
+def _process_ids(records):
+    return {r["scope_id"] for r in records if r["scope_type"] == "process"}
+
+
+def test_an_unpublished_process_never_leaves_through_the_export(app, db, api_get, unpublished_process_with_figures):
+    shown, hidden, process_services = unpublished_process_with_figures
+    june = {"period_type": "month", "from": "2026-06-01", "to": "2026-06-30"}
+    live = api_get("/api/v1/kpis.json", codes="participants", **june).get_json()["records"]
+    assert _process_ids(live) == {str(shown.id), str(hidden.id)}
+
+    services.snapshot(P.month(2026, 6))           # stored while both were published
+    process_services.unpublish_process(None, hidden)
+    db.session.commit()
+    stored = api_get("/api/v1/kpis.json", codes="participants", **june).get_json()["records"]
+    assert _process_ids(stored) == {str(shown.id)}
+    by_id = api_get("/api/v1/kpis.json", codes="participants", scope_type="process", scope_id=str(hidden.id), **june)
+    assert by_id.status_code == 400 and by_id.get_json()["error"]   # as for an id that never existed
+    ranged = api_get("/api/v1/kpis.json", codes="participants", period_type="range", scope_type="process",
+                     **{"from": "2026-06-01", "to": "2026-06-30"}).get_json()["records"]  # computed live
+    assert _process_ids(ranged) == {str(shown.id)}
+    assert next(r for r in ranged if r["scope_id"] == str(shown.id))["value"] == 6
