@@ -68,6 +68,10 @@ def load_config() -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _bool("SESSION_COOKIE_SECURE", False),
         "PERMANENT_SESSION_LIFETIME": 60 * 60 * 24 * 14,
+        # How many reverse proxies (nginx, a load balancer) stand in front of the app. Their
+        # X-Forwarded-For/-Proto/-Host are believed only then: rate limits and the audit log need the
+        # resident's address, not the proxy's, and a client must not be able to choose its own.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
         # Rate limits (memory by default, Redis via RATELIMIT_STORAGE_URI)
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

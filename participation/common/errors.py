@@ -1,7 +1,7 @@
 """Domain errors raised by services, and friendly error pages for every HTTP error."""
 from __future__ import annotations
 
-from flask import Response, current_app, jsonify, render_template, request
+from flask import Response, current_app, jsonify, make_response, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -87,10 +87,9 @@ def register_error_handlers(app) -> None:
     def http_error(error: HTTPException):
         if error.code is None or error.code < 400:
             return error
-        response = render_error(error.code)
+        response = make_response(render_error(error.code))  # a (body, status) pair or the fallback Response
         if error.code == 405 and getattr(error, "valid_methods", None):
-            body, status = response
-            return body, status, {"Allow": ", ".join(error.valid_methods)}
+            response.headers["Allow"] = ", ".join(error.valid_methods)
         return response
 
     @app.errorhandler(Exception)

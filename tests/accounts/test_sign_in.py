@@ -6,8 +6,11 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from participation.common.time import utcnow
+from participation.extensions import db as _db
 from tests.accounts.conftest import page_text, translated
 from tests.conftest import TEST_PASSWORD
 
@@ -263,3 +266,41 @@ def test_sign_out_clears_the_remember_cookie(client, csrf, make_user):
     assert client.get_cookie("remember_token") is None
     client.delete_cookie("session")
     assert client.get("/account/").status_code == 302
+
+
+def _wrong_passwords(client, token, forwarded_for, count):
+    return [client.post("/account/sign-in", data={"email": f"nobody{i}@example.jp", "password": "wrong-password",
+                                                  "csrf_token": token},
+                        headers={"X-Forwarded-For": forwarded_for}).status_code for i in range(count)]
+
+
+def test_behind_a_trusted_proxy_limits_and_audit_use_the_residents_address(app, client, csrf, make_user):
+    """Behind nginx every request comes from the proxy: without TRUSTED_PROXIES one resident's typos
+    would lock out the whole city, and the audit log would record the proxy's address."""
+    from participation.moderation.models import AuditLog
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # what create_app does with TRUSTED_PROXIES=1
+    token = csrf()
+    assert _wrong_passwords(client, token, "203.0.113.7", 11)[-1] == 429
+    assert _wrong_passwords(client, token, "203.0.113.8", 1) == [422]  # another resident, same proxy
+    admin = make_user("admin")
+    resident = make_user(email="forwarded@example.jp")
+    assert _sign_in(client, csrf, admin.email).status_code == 302
+    client.post(f"/admin/users/{resident.id}/block", data={"reason": "spam", "csrf_token": csrf("/admin/users")},
+                headers={"X-Forwarded-For": "198.51.100.23"})
+    entry = _db.session.scalars(select(AuditLog).where(AuditLog.action == "user.block")).one()
+    assert entry.ip_address == "198.51.100.23"
+
+
+def test_without_trusted_proxies_a_forwarded_header_is_not_believed(client, csrf):
+    token = csrf()
+    statuses = [_wrong_passwords(client, token, f"203.0.113.{i}", 1)[0] for i in range(11)]
+    assert statuses[-1] == 429  # a client cannot dodge the limit by inventing X-Forwarded-For
+
+
+def test_trusted_proxies_setting_installs_the_proxy_fix(app):
+    from participation import create_app
+
+    assert not isinstance(app.wsgi_app, ProxyFix)
+    proxied = create_app({**app.config, "TRUSTED_PROXIES": 1, "SCHEDULER_IN_PROCESS": False})
+    assert isinstance(proxied.wsgi_app, ProxyFix) and proxied.wsgi_app.x_for == 1

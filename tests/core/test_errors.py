@@ -136,3 +136,44 @@ def test_database_outage_in_a_view_is_a_503(app, db, monkeypatch):
     response = app.test_client().get("/test-db-down")
     body = _friendly(response, 503)
     assert translated(app, "The service is temporarily unavailable") in body
+
+
+def test_wrong_method_while_the_error_page_cannot_render_is_still_a_405(app, client, monkeypatch):
+    """The 405 handler adds Allow to whatever render_error gives, the static fallback page included."""
+    import participation.common.errors as errors
+
+    def broken_template(*args, **kwargs):
+        raise RuntimeError("template engine unavailable")
+
+    monkeypatch.setattr(errors, "render_template", broken_template)
+    response = client.get("/account/sign-out")
+    assert response.status_code == 405
+    assert "POST" in response.headers["Allow"]
+    assert "トップページへ" in page_text(response)
+
+
+def _sample_url(rule) -> str:
+    values = {}
+    for name, converter in rule._converters.items():
+        kind = type(converter).__name__
+        values[name] = 1 if kind in ("IntegerConverter", "FloatConverter") else (
+            sorted(converter.items)[0] if kind == "AnyConverter" else "x")
+    return rule.build(values, append_unknown=False)[1]
+
+
+# Routes that take no session-authenticated writes: the health probe and the bearer-token KPI API.
+CSRF_EXEMPT = {"/healthz"}
+
+
+def test_every_post_route_refuses_a_request_without_a_csrf_token(app, client, login, make_user):
+    """Checked over the whole URL map, so a new form route cannot slip out of CSRF protection."""
+    login(make_user("admin"))
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "POST" not in (rule.methods or ()) or rule.rule in CSRF_EXEMPT or rule.rule.startswith("/api/"):
+            continue
+        url = _sample_url(rule)
+        response = client.post(url, data={"body": "x", "title": "x"})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+        checked.append(rule.rule)
+    assert len(checked) > 40 and "/account/sign-in" in checked and "/account/delete" in checked
