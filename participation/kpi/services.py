@@ -214,9 +214,16 @@ def push(records: list[dict], period_key: str, sleep: Callable[[float], None] = 
     url = config.get("KPI_PUSH_URL")
     if not url:
         return False
+    secret = config.get("KPI_PUSH_SECRET") or ""
+    if not secret:
+        # A signature with an empty key proves nothing to the receiver: refuse, and say so where staff look.
+        db.session.add(PushAttempt(period_key=period_key, attempt=1, status_code=None,
+                                   error="KPI_PUSH_SECRET is not set: nothing was sent"))
+        db.session.commit()
+        return False
     body = json.dumps(export_document(records), ensure_ascii=False).encode("utf-8")
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "participation-kpi/1",
-               "X-Signature": sign(body, config.get("KPI_PUSH_SECRET", ""))}
+               "X-Signature": sign(body, secret)}
     attempts = max(1, int(config.get("KPI_PUSH_ATTEMPTS", 4)))
     backoff = float(config.get("KPI_PUSH_BACKOFF_SECONDS", 2.0))
     for attempt in range(1, attempts + 1):

@@ -127,6 +127,16 @@ def test_push_is_signed_and_retried_with_backoff(db, data, push_config):
                                                                             (3, 200, "2026-06")]
 
 
+def test_no_push_without_a_secret(db, push_config):
+    push_config["KPI_PUSH_SECRET"] = ""
+    with Receiver([200]) as receiver:
+        push_config["KPI_PUSH_URL"] = receiver.url
+        assert services.push([], "2026-06", sleep=lambda s: None) is False
+    assert receiver.received == []
+    attempt = db.session.scalars(select(PushAttempt)).one()
+    assert attempt.status_code is None and "KPI_PUSH_SECRET" in attempt.error
+
+
 def test_a_refused_push_is_not_retried(db, push_config):
     with Receiver([400]) as receiver:
         push_config["KPI_PUSH_URL"] = receiver.url
