@@ -48,6 +48,7 @@ def show(slug: str):
                 if phase is not None and process.hosts(FEATURE_COMPONENT[feature]) and phase.allows(feature)]
     allowed_now = [feature for feature in open_now if can(current_user, feature, process)]
     return render_template("processes/show.html", process=process, phase=phase, today=today,
+                           schedule_state=process.schedule_state(today), next_phase=process.next_phase(today),
                            allowed_now=allowed_now, open_now=open_now, feature_labels=FEATURE_LABELS,
                            figures=queries.process_figures(process), component_labels=COMPONENT_LABELS)
 
