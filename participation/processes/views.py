@@ -39,8 +39,9 @@ def index():
 def show(slug: str):
     process = queries.process_for_view(slug, current_user)
     today = local_today()
-    # On-demand check: the calendar may have passed a boundary since the phase job last ran.
-    if services.refresh_active_phase(process, today):
+    # On-demand check: the calendar may have passed a boundary since the phase job last ran (the first
+    # visitors after a boundary may race each other: the loser keeps the winner's switch).
+    if services.refresh_active_phase_safely(process, today):
         db.session.commit()
     phase = process.current_phase(today)
     # What the phase opens, and which of it this visitor may do (guests: what needs no account).
