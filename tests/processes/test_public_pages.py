@@ -186,3 +186,47 @@ def test_schedule_state_of_a_process(make_process):
         date(2026, 4, 10): ("phase", "二"), date(2026, 5, 11): ("between_phases", "二"),
         date(2026, 7, 31): ("phase", None), date(2026, 8, 1): ("between_phases", None),
         date(2026, 9, 30): ("between_phases", None), date(2026, 10, 1): ("finished", None)}
+
+
+def _cards(html: str) -> list[tuple[str, bool]]:
+    """(title, shows the Featured badge) of each process card, in page order."""
+    cards = []
+    for card in html.split('<li class="card')[1:]:
+        title = re.search(r'<h2><a href="/processes/[^"]+">([^<]+)</a></h2>', card).group(1)
+        cards.append((title, "注目</span>" in card.split("</li>", 1)[0]))
+    return cards
+
+
+def test_promoted_processes_come_first_with_a_featured_badge(client, make_process, travel):
+    travel(MOMENTS["phase2"])
+    today = date(2026, 6, 15)
+
+    def started(days_ago: int, title: str, promoted: bool = False):
+        return make_process(title=title, promoted=promoted, start_date=today - timedelta(days=days_ago),
+                            phases=[{"start": today - timedelta(days=days_ago), "features": []}])
+
+    started(5, "新しい")
+    started(30, "古い注目", promoted=True)
+    started(10, "中くらい")
+    started(20, "注目", promoted=True)
+    assert _cards(client.get("/processes").get_data(as_text=True)) == [
+        ("注目", True), ("古い注目", True), ("新しい", False), ("中くらい", False)]
+    assert _cards(client.get("/processes?state=active").get_data(as_text=True))[:2] == [
+        ("注目", True), ("古い注目", True)]
+
+
+def test_home_page_shows_promoted_processes_first(client, make_process, travel):
+    """The home page shows a few active processes: a promoted one is among them even when it is the oldest."""
+    from participation.core.views import HOME_PROCESSES
+
+    travel(MOMENTS["phase2"])
+    today = date(2026, 6, 15)
+    make_process(title="市の重点テーマ", promoted=True, start_date=today - timedelta(days=60),
+                 phases=[{"start": today - timedelta(days=60), "features": []}])
+    for n in range(HOME_PROCESSES):
+        make_process(title=f"ふつうのプロセス{n}", start_date=today - timedelta(days=n + 1),
+                     phases=[{"start": today - timedelta(days=n + 1), "features": []}])
+    cards = _cards(client.get("/").get_data(as_text=True))
+    assert len(cards) == HOME_PROCESSES
+    assert cards[0] == ("市の重点テーマ", True)
+    assert not any(featured for _title, featured in cards[1:])
