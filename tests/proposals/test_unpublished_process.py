@@ -1,7 +1,10 @@
 """Acceptance 3 of issue 3 for what lives inside a process: once a process is unpublished, every URL naming
-one of its proposals is 404 for residents (GET pages and POST actions, which store nothing), and the home
-page shows neither the process nor its proposals. Staff still see the proposal."""
+one of its proposals is 404 for residents (GET pages and POST actions, which store nothing), and neither the
+home page nor the open-data ZIP (live or written by the job) shows its proposals. Staff still see them."""
 from __future__ import annotations
+
+import io
+import zipfile
 
 import pytest
 from sqlalchemy import func, select
@@ -9,10 +12,11 @@ from sqlalchemy import func, select
 from participation.comments import services as comment_services
 from participation.comments.models import Comment
 from participation.common.time import utcnow
+from participation.kpi import opendata
 from participation.moderation.models import Flag
 from participation.notifications.models import Follow
 from participation.processes import services as process_services
-from participation.proposals.models import ProposalEndorsement, ProposalSupport
+from participation.proposals.models import Proposal, ProposalEndorsement, ProposalSupport
 
 ROLES = ("guest", "resident", "blocked")
 
@@ -138,3 +142,36 @@ def test_home_page_never_lists_it_or_its_proposals(role, client, db, world, make
     assert world["process"].title not in html and f"/processes/{world['process'].slug}" not in html
     assert world["proposal"].title not in html and f"/proposals/{world['proposal'].id}" not in html
 
+
+def _proposal_ids_in_open_data(client, *, from_job: bool) -> set[str]:
+    response = client.get("/open-data.zip")
+    assert response.status_code == 200
+    # The job's file is sent as it is (its length known); otherwise the ZIP is streamed live.
+    assert ("Content-Length" in response.headers) is from_job
+    text = zipfile.ZipFile(io.BytesIO(response.get_data())).read("proposals.csv").decode("utf-8-sig")
+    return {line.split(",")[0] for line in text.split("\r\n")[1:] if line}
+
+
+def test_open_data_never_contains_its_proposals(client, db, world, make_process, make_proposal, make_user):
+    admin = make_user("admin")
+    visible = make_proposal(make_process())
+    hidden = world["proposal"]
+    assert db.session.get(Proposal, hidden.id).status == "published"  # only its process hides it
+    path = opendata.cached_path()
+    path.unlink(missing_ok=True)
+    try:
+        # Streamed live, and as written by the nightly job.
+        assert _proposal_ids_in_open_data(client, from_job=False) == {str(visible.id)}
+        opendata.regenerate()
+        assert _proposal_ids_in_open_data(client, from_job=True) == {str(visible.id)}
+        # The job wrote the file while the process was published; it is unpublished afterwards: the file
+        # written before must not be served with the proposal in it (not even until the next run).
+        process_services.publish_process(admin, world["process"])
+        db.session.commit()
+        opendata.regenerate()
+        assert _proposal_ids_in_open_data(client, from_job=True) == {str(visible.id), str(hidden.id)}
+        process_services.unpublish_process(admin, world["process"])
+        db.session.commit()
+        assert _proposal_ids_in_open_data(client, from_job=False) == {str(visible.id)}
+    finally:
+        path.unlink(missing_ok=True)
