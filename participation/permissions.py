@@ -231,6 +231,20 @@ RULES.update({
 })
 
 
+# --- generic targets (participation/common/targets.py): what comments, flags and follows name -
+@predicate
+def in_visible_process(user, target):
+    """The target's process, if it has one, is one the user may see (an unpublished one: staff only)."""
+    process = process_of(target)
+    return process is None or RULES["process.view"](user, process)
+
+
+RULES.update({
+    # Unpublished processes are invisible to non-staff on every URL naming them or anything in them.
+    "target.view": in_visible_process,
+})
+
+
 # --- feedback reports (participation/feedback): rules on a Process target --------------------
 @predicate
 def feedback_published(user, target):

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import select
 
 from participation.extensions import db
+from participation.permissions import can
 
 
 @dataclass(frozen=True)
@@ -56,9 +58,14 @@ def get_target_type(name: str) -> TargetType:
     return target_type
 
 
-def load_target(name: str, target_id: int) -> object:  # 404 when unknown/missing
+def load_target(name: str, target_id: int) -> object:
+    """The row a comment, flag or follow URL names, or 404: an unknown type or id, or a target the visitor
+    may not know of (in an unpublished process: rule "target.view")."""
     target_type = get_target_type(name)
-    return db.get_or_404(target_type.model, target_id)
+    target = db.get_or_404(target_type.model, target_id)
+    if not can(current_user, "target.view", target):
+        abort(404)
+    return target
 
 
 def author_id_of(target) -> int | None:

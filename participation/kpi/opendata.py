@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from participation.accounts.models import Area
 from participation.common.csvstream import stream_csv
+from participation.common.time import utcnow
 from participation.extensions import db
 from participation.processes.models import Phase, Process
 
@@ -108,14 +109,24 @@ def cached_path() -> Path:
 
 
 def regenerate(path: Path | None = None) -> int:
-    """Write the ZIP to the instance folder atomically (temp file + rename); returns its size."""
+    """Write the ZIP to the instance folder atomically (temp file + rename); returns its size. The file's
+    modification time is when its reading began (see cache_outdated)."""
     path = path or cached_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     temp = path.with_suffix(".tmp")
+    started = utcnow().timestamp()
     size = 0
     with temp.open("wb") as handle:
         for chunk in stream_zip():
             handle.write(chunk)
             size += len(chunk)
+    os.utime(temp, (started, started))
     os.replace(temp, path)
     return size
+
+
+def cache_outdated(path: Path) -> bool:
+    """True when a process changed (e.g. was unpublished) after the cached ZIP began reading the database:
+    its rows may then show what must no longer be public, so the ZIP is streamed live until the next run."""
+    latest = db.session.scalar(select(func.max(Process.updated_at)))
+    return latest is not None and latest.timestamp() >= path.stat().st_mtime

@@ -102,6 +102,19 @@ class Process(TimestampMixin, db.Model):
                 return last
         return current
 
+    def next_phase(self, today: date) -> "Phase | None":
+        """The phase that starts soonest after `today`, if any."""
+        later = [phase for phase in self.phases if phase.start_date > today]
+        return min(later, key=lambda phase: (phase.start_date, phase.position), default=None)
+
+    def schedule_state(self, today: date) -> str:
+        """What the process page says about `today`: "phase" (a phase is current), "upcoming" (the
+        process has not started), "between_phases" (within the process dates but no phase is open:
+        before the first, between two or after the last) or "finished" (after the process end)."""
+        if self.current_phase(today) is not None:
+            return "phase"
+        return {"upcoming": "upcoming", "active": "between_phases", "past": "finished"}[self.time_state(today)]
+
     def time_state(self, today: date) -> str:
         if today < self.start_date:
             return "upcoming"

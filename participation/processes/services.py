@@ -179,16 +179,25 @@ def refresh_active_phase(process: Process, today: date | None = None) -> bool:
     return True
 
 
+def refresh_active_phase_safely(process: Process, today: date | None = None) -> bool:
+    """refresh_active_phase in a savepoint, for callers that run while other workers may switch the same
+    process (the phase job, the on-demand check of the process page): when another worker switched it at
+    the same moment, the one-active-phase index refuses this switch; it is rolled back (the rest of the
+    transaction stays usable) and the process reloaded. True if this call changed it."""
+    try:
+        with db.session.begin_nested():
+            return refresh_active_phase(process, today)
+    except IntegrityError:
+        db.session.expire(process)
+        return False
+
+
 def refresh_active_phases(today: date | None = None) -> int:
-    """Phase job and on-demand check: bring every process's active phase in line with the calendar."""
+    """Phase job: bring every process's active phase in line with the calendar."""
     today = today or local_today()
     changed = 0
     for process in db.session.scalars(select(Process).options(selectinload(Process.phases))):
-        try:
-            with db.session.begin_nested():
-                changed += refresh_active_phase(process, today)
-        except IntegrityError:  # another worker switched it at the same moment
-            db.session.expire(process)
+        changed += refresh_active_phase_safely(process, today)
     return changed
 
 

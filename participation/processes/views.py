@@ -39,8 +39,9 @@ def index():
 def show(slug: str):
     process = queries.process_for_view(slug, current_user)
     today = local_today()
-    # On-demand check: the calendar may have passed a boundary since the phase job last ran.
-    if services.refresh_active_phase(process, today):
+    # On-demand check: the calendar may have passed a boundary since the phase job last ran (the first
+    # visitors after a boundary may race each other: the loser keeps the winner's switch).
+    if services.refresh_active_phase_safely(process, today):
         db.session.commit()
     phase = process.current_phase(today)
     # What the phase opens, and which of it this visitor may do (guests: what needs no account).
@@ -48,6 +49,7 @@ def show(slug: str):
                 if phase is not None and process.hosts(FEATURE_COMPONENT[feature]) and phase.allows(feature)]
     allowed_now = [feature for feature in open_now if can(current_user, feature, process)]
     return render_template("processes/show.html", process=process, phase=phase, today=today,
+                           schedule_state=process.schedule_state(today), next_phase=process.next_phase(today),
                            allowed_now=allowed_now, open_now=open_now, feature_labels=FEATURE_LABELS,
                            figures=queries.process_figures(process), component_labels=COMPONENT_LABELS)
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
 from participation.extensions import db
+from participation.kpi.actions import actions
 from participation.proposals.models import (RANDOM_KEY_RANGE, AnswerState, AnswerTemplate, Proposal,
                                             ProposalAnswer, ProposalCategory, ProposalEndorsement,
                                             ProposalStatus, ProposalSupport)
@@ -514,4 +515,20 @@ def process_proposal_count(process) -> int:
 
 def process_support_count(process) -> int:
     return db.session.scalar(select(func.coalesce(func.sum(Proposal.supports_count), 0)).where(
+        Proposal.process_id == process.id, Proposal.status == "published", Proposal.hidden_at.is_(None))) or 0
+
+
+def process_participant_count(process) -> int:
+    """Distinct people who have acted in the process (published a proposal, supported, endorsed,
+    commented...): the KPI engine's participation actions (kpi/actions.py) of this process, all time,
+    the same definition as the "participants" indicator at process scope."""
+    acted = actions("process_actions")
+    return db.session.scalar(select(func.count(func.distinct(acted.c.user_id)))
+                             .where(acted.c.process_id == process.id)) or 0
+
+
+def process_comment_count(process) -> int:
+    """Visible comments on the process's visible proposals (each proposal caches its count of comments
+    that are neither deleted nor hidden in comments_count)."""
+    return db.session.scalar(select(func.coalesce(func.sum(Proposal.comments_count), 0)).where(
         Proposal.process_id == process.id, Proposal.status == "published", Proposal.hidden_at.is_(None))) or 0

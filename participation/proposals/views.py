@@ -34,8 +34,10 @@ from participation.proposals.models import Proposal
 
 bp = Blueprint("proposals", __name__)
 
+process_queries.FIGURES[_l("Participants")] = queries.process_participant_count
 process_queries.FIGURES[_l("Proposals")] = queries.process_proposal_count
 process_queries.FIGURES[_l("Supports")] = queries.process_support_count
+process_queries.FIGURES[_l("Comments")] = queries.process_comment_count
 
 
 @bp.record_once

@@ -121,3 +121,36 @@ def test_the_job_reads_phases_in_a_fixed_number_of_queries(db, calendar_process,
     finally:
         event.remove(db.engine, "before_cursor_execute", count)
     assert len(selects) <= 3, selects
+
+
+def test_two_first_visitors_racing_over_a_boundary_both_get_the_page(db, client, calendar_process, travel,
+                                                                      monkeypatch):
+    """The first visitors after a boundary switch the phase on demand at the same moment; the loser's
+    switch is refused by the one-active-phase index (on PostgreSQL: IntegrityError). It must still get
+    the page (not a 500), with the phase of the calendar, and the database must stay consistent."""
+    from sqlalchemy import update
+
+    travel(BEFORE_MIDNIGHT)
+    process = calendar_process()
+    first_phase_id = process.phases[0].id
+    travel(AFTER_MIDNIGHT)
+    real_refresh = services.refresh_active_phase
+    conflicts = []
+
+    def refresh_while_another_worker_switches(process, today=None):
+        changed = real_refresh(process, today)
+        if not conflicts:  # the other worker's row lands first: a second active phase, refused by the index
+            conflicts.append(True)
+            db.session.execute(update(Phase).where(Phase.id == first_phase_id).values(is_active=True))
+        return changed
+
+    monkeypatch.setattr(services, "refresh_active_phase", refresh_while_another_worker_switches)
+    response = client.get(f"/processes/{process.slug}")
+    assert conflicts == [True]
+    assert response.status_code == 200
+    now = response.get_data(as_text=True).split('id="now-heading"', 1)[1].split("</section>", 1)[0]
+    assert "説明会と賛同" in now  # the phase of the calendar, whoever stored the switch
+    assert _active_titles(db, process) == ["提案の募集"]  # this request's switch was rolled back, nothing half-done
+    # The next visit (no race) stores the switch.
+    assert client.get(f"/processes/{process.slug}").status_code == 200
+    assert _active_titles(db, process) == ["説明会と賛同"]

@@ -3,7 +3,7 @@ active phase marked, and what a visitor can do now."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -142,3 +142,91 @@ def test_feedback_phase_offers_guests_reading_without_a_sign_in_prompt(client, c
     now = html.split('id="now-heading"', 1)[1].split("</section>", 1)[0]
     assert f"<li>{_label('proposals.answers_visible')}</li>" in now
     assert "/account/sign-in" not in now
+
+
+def _now_section(client, process) -> str:
+    html = client.get(f"/processes/{process.slug}").get_data(as_text=True)
+    return html.split('id="now-heading"', 1)[1].split("</section>", 1)[0]
+
+
+def test_no_open_phase_is_not_called_finished_before_the_process_ends(client, make_process, travel):
+    """Within the process dates but outside every phase (before the first, in a gap, after the last) the
+    page says when the next phase starts, or until when the process runs; "finished" only after the end."""
+    from .conftest import JST
+
+    travel(datetime(2026, 4, 5, 12, 0, tzinfo=JST))
+    process = make_process(start_date=date(2026, 4, 1), end_date=date(2026, 9, 30), phases=[
+        {"title": "意見の募集", "start": date(2026, 4, 10), "end": date(2026, 5, 10), "features": []},
+        {"title": "賛同の受付", "start": date(2026, 6, 1), "end": date(2026, 7, 31), "features": []}])
+    finished = gettext("This process has finished. Thank you for taking part.")
+    cases = [
+        (datetime(2026, 4, 5, 12, 0, tzinfo=JST), "次のフェーズ「意見の募集」は2026年4月10日に始まります。"),
+        (datetime(2026, 5, 20, 12, 0, tzinfo=JST), "次のフェーズ「賛同の受付」は2026年6月1日に始まります。"),
+        (datetime(2026, 8, 15, 12, 0, tzinfo=JST), "この参加プロセスは2026年9月30日まで続きます。"),
+    ]
+    for moment, expected in cases:
+        travel(moment)
+        now = _now_section(client, process)
+        assert "現在受付中のフェーズはありません。" in now and expected in now, moment
+        assert finished not in now, moment
+    travel(datetime(2026, 10, 1, 0, 1, tzinfo=JST))
+    now = _now_section(client, process)
+    assert finished in now and "現在受付中のフェーズはありません。" not in now
+
+
+def test_schedule_state_of_a_process(make_process):
+    process = make_process(start_date=date(2026, 4, 1), end_date=date(2026, 9, 30), phases=[
+        {"title": "一", "start": date(2026, 4, 10), "end": date(2026, 5, 10), "features": []},
+        {"title": "二", "start": date(2026, 6, 1), "end": date(2026, 7, 31), "features": []}])
+    states = {day: (process.schedule_state(day), getattr(process.next_phase(day), "title", None))
+              for day in (date(2026, 3, 31), date(2026, 4, 1), date(2026, 4, 10), date(2026, 5, 11),
+                          date(2026, 7, 31), date(2026, 8, 1), date(2026, 9, 30), date(2026, 10, 1))}
+    assert states == {
+        date(2026, 3, 31): ("upcoming", "一"), date(2026, 4, 1): ("between_phases", "一"),
+        date(2026, 4, 10): ("phase", "二"), date(2026, 5, 11): ("between_phases", "二"),
+        date(2026, 7, 31): ("phase", None), date(2026, 8, 1): ("between_phases", None),
+        date(2026, 9, 30): ("between_phases", None), date(2026, 10, 1): ("finished", None)}
+
+
+def _cards(html: str) -> list[tuple[str, bool]]:
+    """(title, shows the Featured badge) of each process card, in page order."""
+    cards = []
+    for card in html.split('<li class="card')[1:]:
+        title = re.search(r'<h2><a href="/processes/[^"]+">([^<]+)</a></h2>', card).group(1)
+        cards.append((title, "注目</span>" in card.split("</li>", 1)[0]))
+    return cards
+
+
+def test_promoted_processes_come_first_with_a_featured_badge(client, make_process, travel):
+    travel(MOMENTS["phase2"])
+    today = date(2026, 6, 15)
+
+    def started(days_ago: int, title: str, promoted: bool = False):
+        return make_process(title=title, promoted=promoted, start_date=today - timedelta(days=days_ago),
+                            phases=[{"start": today - timedelta(days=days_ago), "features": []}])
+
+    started(5, "新しい")
+    started(30, "古い注目", promoted=True)
+    started(10, "中くらい")
+    started(20, "注目", promoted=True)
+    assert _cards(client.get("/processes").get_data(as_text=True)) == [
+        ("注目", True), ("古い注目", True), ("新しい", False), ("中くらい", False)]
+    assert _cards(client.get("/processes?state=active").get_data(as_text=True))[:2] == [
+        ("注目", True), ("古い注目", True)]
+
+
+def test_home_page_shows_promoted_processes_first(client, make_process, travel):
+    """The home page shows a few active processes: a promoted one is among them even when it is the oldest."""
+    from participation.core.views import HOME_PROCESSES
+
+    travel(MOMENTS["phase2"])
+    today = date(2026, 6, 15)
+    make_process(title="市の重点テーマ", promoted=True, start_date=today - timedelta(days=60),
+                 phases=[{"start": today - timedelta(days=60), "features": []}])
+    for n in range(HOME_PROCESSES):
+        make_process(title=f"ふつうのプロセス{n}", start_date=today - timedelta(days=n + 1),
+                     phases=[{"start": today - timedelta(days=n + 1), "features": []}])
+    cards = _cards(client.get("/").get_data(as_text=True))
+    assert len(cards) == HOME_PROCESSES
+    assert cards[0] == ("市の重点テーマ", True)
+    assert not any(featured for _title, featured in cards[1:])
