@@ -10,7 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 
 from participation.accounts.models import (
     AGE_BANDS,
@@ -238,6 +238,15 @@ def update_profile(user: User, *, display_name: str, locale: str) -> None:
     user.display_name = display_name.strip()
     if locale in ("ja", "en"):
         user.locale = locale
+
+
+def hold_account(user) -> None:
+    """Hold this person's account row until the transaction ends (a no-op update), so that their writes
+    that must not interleave go one at a time: on PostgreSQL a second transaction waits for the row; on
+    SQLite the write lock is taken here, before any savepoint (see common/sqlite.py). Call it before
+    locking other rows, so that locks are always taken in the same order."""
+    db.session.execute(update(User).where(User.id == user.id).values(updated_at=User.updated_at)
+                       .execution_options(synchronize_session=False))
 
 
 def set_locale(user: User, locale: str) -> None:

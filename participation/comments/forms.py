@@ -7,7 +7,7 @@ from wtforms import HiddenField, RadioField, TextAreaField
 from wtforms.validators import InputRequired
 
 from participation.comments.models import MAX_LENGTH
-from participation.common.forms import length, required
+from participation.common.forms import SubmissionKeyField, length, required
 
 ALIGNMENT_CHOICES = [("1", _l("In favour")), ("0", _l("Neutral")), ("-1", _l("Against"))]
 
@@ -17,6 +17,7 @@ class CommentForm(FlaskForm):
     alignment = RadioField(_l("Your position"), choices=ALIGNMENT_CHOICES, default="0",
                            validators=[InputRequired(message=_l("Please choose in favour, neutral or against."))])
     parent_id = HiddenField(validators=[length(12)])
+    submission_key = SubmissionKeyField()  # a double submit stores one comment
 
 
 class EditCommentForm(FlaskForm):

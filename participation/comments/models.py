@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import User
 from participation.common.models import UTCDateTime
+from participation.common.submissions import SUBMISSION_KEY_MAX
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.processes.models import Process
@@ -36,6 +37,8 @@ class Comment(db.Model):
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hidden_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The comment form's random key: a double submit stores one comment (see common/submissions.py).
+    submission_key: Mapped[str | None] = mapped_column(String(SUBMISSION_KEY_MAX))
 
     author: Mapped[User | None] = relationship()
     process: Mapped[Process | None] = relationship()
@@ -46,6 +49,7 @@ class Comment(db.Model):
         # KPIs: actions of a period (covering) and "did this person act before"
         Index("ix_comments_created_at", "created_at", "author_id", "from_mobile", "process_id"),
         Index("ix_comments_author_created", "author_id", "created_at"),
+        Index("uq_comments_author_submission_key", "author_id", "submission_key", unique=True),
         CheckConstraint("depth >= 0 AND depth <= 2", name="depth_range"),
         CheckConstraint("alignment IN (-1, 0, 1)", name="alignment_values"),
     )

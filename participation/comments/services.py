@@ -11,10 +11,12 @@ from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.util import identity_key
 
+from participation.accounts import services as account_services
 from participation.accounts.models import User
 from participation.comments.models import ALIGNMENTS, MAX_DEPTH, MAX_LENGTH, Comment, CommentVote
 from participation.common.devices import is_mobile_request
 from participation.common.errors import DomainError, NotAllowed
+from participation.common.submissions import clean_submission_key, insert_once
 from participation.common.targets import (
     TARGETS,
     TargetType,
@@ -93,8 +95,10 @@ def _clean_alignment(alignment) -> int:
     return value
 
 
-def post_comment(author, target_type: str, target_id: int, body: str, alignment, parent_id: int | None = None
-                 ) -> Comment:
+def post_comment(author, target_type: str, target_id: int, body: str, alignment, parent_id: int | None = None,
+                 submission_key: str | None = None) -> Comment:
+    """With a submission key, sending the same form again (double tap, resend) stores nothing and returns
+    the comment stored by the first send (no second count, no second notification)."""
     kind = target_type_for_comments(target_type)
     target = db.session.get(kind.model, target_id)
     if target is None:
@@ -103,6 +107,7 @@ def post_comment(author, target_type: str, target_id: int, body: str, alignment,
         raise NotAllowed(_l("You cannot comment here at the moment."))
     body = _clean_body(body)
     alignment = _clean_alignment(alignment)
+    key = clean_submission_key(submission_key)
     parent = None
     depth = 0
     if parent_id is not None:
@@ -114,14 +119,24 @@ def post_comment(author, target_type: str, target_id: int, body: str, alignment,
         if parent.depth >= MAX_DEPTH:
             raise DomainError(_l("Replies can only be nested three levels deep. Please reply higher up."))
         depth = parent.depth + 1
+    if key is not None:
+        account_services.hold_account(author)  # a write before the savepoint (SQLite), before lock_row (order)
     lock_row(kind.model, target_id)  # comments on one target are counted one transaction at a time
     process = process_of_target(target)
-    comment = Comment(target_type=target_type, target_id=target_id, process_id=getattr(process, "id", None),
-                      parent_id=parent.id if parent else None, depth=depth, author_id=author.id, body=body,
-                      alignment=alignment, upvotes=0, downvotes=0, created_at=utcnow(),
-                      from_mobile=is_mobile_request())
-    db.session.add(comment)
-    db.session.flush()
+    parent_id = parent.id if parent else None
+
+    def new_comment() -> Comment:
+        return Comment(target_type=target_type, target_id=target_id, process_id=getattr(process, "id", None),
+                       parent_id=parent_id, depth=depth, author_id=author.id, body=body, alignment=alignment,
+                       upvotes=0, downvotes=0, created_at=utcnow(), from_mobile=is_mobile_request())
+
+    def same(stored: Comment) -> bool:
+        return (stored.target_type, stored.target_id, stored.parent_id, stored.body, stored.alignment) == (
+            target_type, target_id, parent_id, body, alignment)
+
+    comment, created = insert_once(new_comment, key, same)
+    if not created:
+        return comment
     refresh_counter(target_type, target_id)
     _notify_new_comment(author, kind, target, comment, parent)
     return comment

@@ -9,7 +9,8 @@ from participation.accounts import services as account_services
 from participation.comments import queries, services
 from participation.comments.forms import CommentForm, EditCommentForm, VoteForm
 from participation.comments.models import Comment
-from participation.common.errors import DomainError
+from participation.common.errors import DomainError, render_error
+from participation.common.submissions import new_submission_key
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
 from participation.permissions import deny, is_active_user, is_signed_in
@@ -33,6 +34,10 @@ def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
 def may_comment(target_type: str, target) -> bool:
     kind = TARGETS.get(target_type)
     return kind is not None and services.may_comment(current_user, kind, target)
+
+
+# A fresh key for each comment form the thread macro writes (see common/submissions.py).
+bp.add_app_template_global(new_submission_key, "new_submission_key")
 
 
 @bp.app_template_global()
@@ -64,7 +69,8 @@ def create(target_type: str, target_id: int):
         try:
             comment = services.post_comment(
                 current_user, target_type, target_id, form.body.data, form.alignment.data,
-                parent_id=int(parent_id) if parent_id and parent_id.isdigit() else None)
+                parent_id=int(parent_id) if parent_id and parent_id.isdigit() else None,
+                submission_key=form.submission_key.key)
         except DomainError as error:
             db.session.rollback()
             if error.status_code in (403, 404):
@@ -75,6 +81,8 @@ def create(target_type: str, target_id: int):
             db.session.commit()
             flash(_("Your comment has been published."), "success")
             return _back(target_type, target, comment.id)
+    if form.submission_key.errors:  # never typed by a person: a tampered or broken page
+        return render_error(400, form.submission_key.errors[0])
     return render_template("comments/form.html", form=form, kind=kind, target=target,
                            back=kind.url(target)), 422
 

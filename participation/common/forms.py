@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from participation.common.submissions import is_submission_key, new_submission_key
 
 
 def required():
@@ -26,3 +29,32 @@ def length(max: int, min: int = -1):
 
 def optional():
     return Optional()
+
+
+class _SubmissionKeyShape:
+    def __call__(self, form, field):
+        if not is_submission_key(field.data):
+            raise ValidationError(_l("This form could not be read. Please go back, reload the page and try again."))
+
+
+class SubmissionKeyField(HiddenField):
+    """The hidden random key of a form that creates something (see common/submissions.py).
+
+    Never read from an object or a default: it is what the browser posted, or, when the form is shown
+    without one, a new key. Optional, so a page rendered before keys existed still posts."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label, validators=[Optional(), _SubmissionKeyShape()], **kwargs)
+
+    def process(self, formdata, data=None, extra_filters=None):
+        super().process(formdata, data=None, extra_filters=extra_filters)
+
+    def _value(self):
+        if not self.data:
+            self.data = new_submission_key()
+        return self.data
+
+    @property
+    def key(self) -> str | None:
+        """The posted key (validated by the form), or None when none was posted."""
+        return (self.data or "").strip() or None

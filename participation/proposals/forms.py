@@ -10,7 +10,7 @@ from wtforms import (BooleanField, DateTimeLocalField, DecimalField, FloatField,
                      StringField, TextAreaField)
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
-from participation.common.forms import length, required
+from participation.common.forms import SubmissionKeyField, length, required
 from participation.common.time import local_zone
 
 
@@ -59,6 +59,11 @@ class ProposalForm(FlaskForm):
         return {"title": self.title.data, "body": self.body.data, "category_id": self.category_id.data,
                 "area_id": self.area_id.data, "address": self.address.data, "latitude": self.latitude.data,
                 "longitude": self.longitude.data}
+
+
+class NewProposalForm(ProposalForm):
+    """Writing a new proposal: the key makes a double submit store one draft."""
+    submission_key = SubmissionKeyField()
 
 
 PUBLISH_CHOICES = [("now", _l("Publish now")), ("schedule", _l("Publish at the date and time below")),

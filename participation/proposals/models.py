@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from participation.accounts.models import Area, User
 from participation.common.models import TimestampMixin, UTCDateTime
+from participation.common.submissions import SUBMISSION_KEY_MAX
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.processes.models import Process
@@ -95,6 +96,8 @@ class Proposal(ProposalStatus, TimestampMixin, db.Model):
     comments_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     from_mobile: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     random_key: Mapped[int] = mapped_column(Integer, default=new_random_key, server_default="0")
+    # The new-proposal form's random key: a double submit stores one draft (see common/submissions.py).
+    submission_key: Mapped[str | None] = mapped_column(String(SUBMISSION_KEY_MAX))
 
     process: Mapped[Process] = relationship()
     author: Mapped[User | None] = relationship()
@@ -109,6 +112,7 @@ class Proposal(ProposalStatus, TimestampMixin, db.Model):
         _visible_index("ix_proposals_visible_comments", "comments_count"),
         _visible_index("ix_proposals_visible_random", "random_key"),
         Index("ix_proposals_author_published", "author_id", "published_at"),  # KPIs: "acted before"
+        Index("uq_proposals_author_submission_key", "author_id", "submission_key", unique=True),
     )
 
 

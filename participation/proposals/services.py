@@ -10,9 +10,11 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from participation.accounts import services as account_services
 from participation.accounts.models import Area, User
 from participation.common.devices import is_mobile_request
 from participation.common.errors import DomainError, NotAllowed
+from participation.common.submissions import clean_submission_key, insert_once
 from participation.common.time import local_today, utcnow
 from participation.extensions import db
 from participation.moderation.services import record_audit
@@ -66,14 +68,29 @@ def _reference(proposal: Proposal) -> str:
     return f"P-{local_today().year}-{proposal.id:06d}"
 
 
-def create_draft(user, process, data: dict, image: str | None = None) -> Proposal:
+def create_draft(user, process, data: dict, image: str | None = None, submission_key: str | None = None
+                 ) -> Proposal:
+    """A new draft. With a submission key, sending the same form again (double tap, resend) stores
+    nothing and returns the proposal stored by the first send."""
     if not can(user, "proposals.create", process):
         raise NotAllowed(_l("Proposals cannot be submitted in this process at the moment."))
     values = _clean(data, process)
-    proposal = Proposal(process_id=process.id, author_id=user.id, status="draft", image=image,
+    key = clean_submission_key(submission_key)
+
+    def new_draft() -> Proposal:
+        return Proposal(process_id=process.id, author_id=user.id, status="draft", image=image,
                         from_mobile=is_mobile_request(), **values)
-    db.session.add(proposal)
-    db.session.flush()
+
+    def same(stored: Proposal) -> bool:
+        return (stored.process_id, stored.title, stored.body) == (process.id, values["title"], values["body"])
+
+    if key is not None:
+        # First a write, then the savepoint: SQLite otherwise fails at once ("database is locked") instead of
+        # waiting when another request writes, as the insert reaches the FTS5 index (see common/sqlite.py).
+        account_services.hold_account(user)
+    proposal, created = insert_once(new_draft, key, same)
+    if not created:
+        return proposal
     proposal.reference = _reference(proposal)
     return proposal
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from participation.accounts import queries as account_queries
 from participation.accounts.forms import PostForm
 from participation.common.csvstream import stream_csv
-from participation.common.errors import DomainError
+from participation.common.errors import DomainError, render_error
 from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
@@ -29,7 +29,7 @@ from participation.processes.models import Process
 from participation.proposals import notifications as proposal_notifications
 from participation.proposals import personal_data, queries, services, targets
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
-                                           ProposalForm)
+                                           NewProposalForm, ProposalForm)
 from participation.proposals.models import Proposal
 
 bp = Blueprint("proposals", __name__)
@@ -194,18 +194,24 @@ def new(slug: str):
     process = _process(slug)
     if not can(current_user, "proposals.create", process):
         return deny("proposals.create")
-    form = ProposalForm(body_max=process.proposal_body_max)
+    form = NewProposalForm(body_max=process.proposal_body_max)
     _fill_choices(form, process)
     if form.validate_on_submit():
         try:
-            proposal = services.create_draft(current_user, process, form.proposal_data(), _image(form))
+            proposal = services.create_draft(current_user, process, form.proposal_data(), _image(form),
+                                             submission_key=form.submission_key.key)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(str(error.message))
             return render_template("proposals/form.html", form=form, process=process, proposal=None), \
                 error.status_code if error.status_code in (400, 422) else 422
         db.session.commit()
+        # A second send of the same form gets the draft of the first (published since: its page).
+        if not proposal.is_draft:
+            return redirect(url_for("proposals.show", proposal_id=proposal.id))
         return redirect(url_for("proposals.similar", proposal_id=proposal.id))
+    if form.submission_key.errors:  # never typed by a person: a tampered or broken page
+        return render_error(400, form.submission_key.errors[0])
     status = 422 if request.method == "POST" else 200
     return render_template("proposals/form.html", form=form, process=process, proposal=None), status
 
