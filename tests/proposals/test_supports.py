@@ -158,3 +158,40 @@ def test_phase_role_matrix(make_user, make_process, make_proposal):
             assert can(user, "proposals.endorse", proposal) is (expected[role] and open_), (role, process.slug)
         assert can(roles["staff"], "staff.answer") and not can(roles["resident"], "staff.answer")
         assert not can(None, "staff.answer")
+
+
+def test_supports_on_withdrawn_or_hidden_proposals_free_the_limit(client, csrf, login, make_user, make_process,
+                                                                   make_proposal, db):
+    """A withdrawn proposal is excluded from supports and a hidden one cannot be opened to take a support
+    back: neither keeps a resident's support used up (the display and the service's limit check agree)."""
+    process = make_process(support_limit=2)
+    author = make_user()
+    withdrawn, hidden, third, fourth = (make_proposal(process, author) for _ in range(4))
+    user = make_user()
+    services.support(user, withdrawn)
+    services.support(user, hidden)
+    db.session.commit()
+    login(user)
+    assert "2件中あと0件" in client.get(f"/processes/{process.slug}/proposals").get_data(as_text=True)
+    assert not can(user, "proposals.support", third)
+
+    services.withdraw_proposal(author, withdrawn)
+    db.session.get(Proposal, hidden.id).hidden_at = utcnow()
+    db.session.commit()
+    assert client.get(f"/proposals/{hidden.id}").status_code == 404  # the resident cannot reach it any more
+
+    assert "2件中あと2件" in client.get(f"/processes/{process.slug}/proposals").get_data(as_text=True)
+    assert "2件中あと2件" in client.get(f"/proposals/{third.id}").get_data(as_text=True)
+    assert _post(client, csrf, third, "support").status_code == 302
+    assert _supports(db, third) == (1, 1)
+    assert "2件中あと1件" in client.get(f"/proposals/{third.id}").get_data(as_text=True)
+    db.session.expire_all()
+    services.support(db.session.get(type(user), user.id), db.session.get(Proposal, fourth.id))
+    db.session.commit()
+    assert _supports(db, fourth) == (1, 1)
+    # now at the limit again with two open supports: a fifth is refused
+    fifth = make_proposal(process, author)
+    with pytest.raises(DomainError):
+        services.support(db.session.get(type(user), user.id), fifth)
+    db.session.rollback()
+    assert _supports(db, fifth) == (0, 0)
