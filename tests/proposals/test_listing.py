@@ -131,33 +131,73 @@ def _statements(client, url):
     return len(statements)
 
 
-def test_query_count_is_the_same_for_20_and_2000_proposals(client, csrf, login, make_user, make_process, db):
-    """Acceptance 6: no N+1, for a guest and a signed-in resident, on every sort."""
-    process = make_process(support_limit=10)
-    category = ProposalCategory(process_id=process.id, name_ja="交通", name_en="Transport")
-    db.session.add(category)
+def _seed_full_cards(process, count, *, authors, me, endorser, category, area, state):
+    """`count` published proposals whose cards show every per-card feature: category, area, image, a
+    published answer with its state, supported by `me`, endorsed, commented (rows and cached counts)."""
+    from participation.comments.models import Comment
+    from participation.proposals.models import ProposalAnswer, ProposalEndorsement, ProposalSupport
+
+    now = utcnow()
+    start = _db.session.scalar(_db.select(_db.func.coalesce(_db.func.max(Proposal.id), 0)))
+    ids = [start + i + 1 for i in range(count)]
+    _db.session.execute(insert(Proposal), [
+        {"id": pid, "process_id": process.id, "author_id": authors[i % len(authors)].id,
+         "reference": f"P-2026-{pid:06d}", "title": f"たくさんの提案 その{pid} についてのお願い",
+         "body": "**本文**です。" * 5, "status": "published", "published_at": now, "category_id": category.id,
+         "area_id": area.id, "image": f"{pid:032x}.jpg", "supports_count": 1 + (i * 7) % 13,
+         "endorsements_count": 1 + (i * 5) % 11, "comments_count": 1 + (i * 3) % 17, "random_key": (i * 7919) % 10**6,
+         "created_at": now, "updated_at": now} for i, pid in enumerate(ids)])
+    _db.session.execute(insert(ProposalAnswer), [
+        {"proposal_id": pid, "state_id": state.id, "body": "採用します。", "publish_at": now, "published_at": now,
+         "created_at": now, "updated_at": now} for pid in ids])
+    _db.session.execute(insert(ProposalSupport), [{"proposal_id": pid, "user_id": me.id, "created_at": now}
+                                                  for pid in ids])
+    _db.session.execute(insert(ProposalEndorsement), [{"proposal_id": pid, "user_id": endorser.id, "created_at": now}
+                                                      for pid in ids])
+    _db.session.execute(insert(Comment), [
+        {"target_type": "proposal", "target_id": pid, "process_id": process.id, "depth": 0, "author_id": endorser.id,
+         "body": "良い提案だと思います。", "alignment": 1, "created_at": now} for pid in ids])
+    _db.session.commit()
+
+
+def test_query_count_is_the_same_for_2_and_2000_proposals(app, client, login, make_user, make_process, states, db):
+    """Acceptance 6: no N+1. A page of 2 cards and a page of 20 cards drawn from 2,000 run the same number of
+    SQL statements, for every sort and filter, for a guest and for a signed-in resident, with cards that show
+    every per-card feature (a query per card would make the 20-card page cost more)."""
+    from participation.accounts.models import Area
+
+    process = make_process(support_limit=10)  # every feature on, answers visible: the cards show answer states
+    category = ProposalCategory(process_id=process.id, name_ja="交通と道路", name_en="Transport")
+    area = Area(name_ja="北地区テスト", name_en="North")
+    db.session.add_all([category, area])
     db.session.commit()
+    me, endorser = make_user(), make_user()
     authors = [make_user() for _ in range(5)]
-    _bulk(process, 20, authors[0])
-    for sort in ("random", "supports", "recent"):
-        url = f"/processes/{process.slug}/proposals?sort={sort}"
-        client.get(url)  # warm up (phase refresh, session seed)
-        small = _statements(client, url)
-        assert small > 0
-        if sort == "random":
-            small_random = small
-    login(make_user())
-    url = f"/processes/{process.slug}/proposals?sort=random"
-    client.get(url)
-    small_signed_in = _statements(client, url)
-    client.post("/account/sign-out", data={"csrf_token": csrf("/")})
-    for author in authors:
-        _bulk(process, 396, author)
-    url = f"/processes/{process.slug}/proposals?sort=random"
-    assert _statements(client, url) == small_random
-    for sort in ("supports", "recent"):
-        assert _statements(client, f"/processes/{process.slug}/proposals?sort={sort}") == small_random
-    login(make_user())
-    client.get(url)
-    assert _statements(client, url) == small_signed_in
-    assert len(_ids(client, url)) == 20
+    seed = dict(authors=authors, me=me, endorser=endorser, category=category, area=area, state=states["accepted"])
+    base = f"/processes/{process.slug}/proposals"
+    urls = [base + f"?sort={sort}" for sort in ("random", "recent", "supports", "endorsements", "comments")]
+    urls += [base + f"?category={category.id}&sort=comments", base + f"?area={area.id}&sort=endorsements",
+             base + "?state=accepted&sort=supports"]
+    signed_in_urls = urls + [base + "?supported=1&sort=recent"]
+    guest = app.test_client()
+    login(me)
+
+    def measure(cards_expected):
+        counts = {}
+        for who, browser, wanted in (("guest", guest, urls), ("resident", client, signed_in_urls)):
+            browser.get(base)  # warm up (phase refresh, session seed)
+            for url in wanted:
+                counts[who, url] = _statements(browser, url)
+                page = browser.get(url).get_data(as_text=True)
+                assert len(LINK_RE.findall(page)) == cards_expected, (who, url)
+                # every card shows its category, area, answer state and counts; the resident's, their support
+                assert page.count("交通と道路") >= cards_expected and page.count("北地区テスト") >= cards_expected
+                assert page.count("state-badge state-accepted") == cards_expected, (who, url)
+                assert page.count("badge badge-active") == (cards_expected if who == "resident" else 0), (who, url)
+        return counts
+
+    _seed_full_cards(process, 2, **seed)
+    small = measure(2)
+    assert all(value > 0 for value in small.values())
+    _seed_full_cards(process, 1998, **seed)
+    assert measure(20) == small
