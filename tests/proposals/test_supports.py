@@ -1,4 +1,6 @@
 """Supports and endorsements: integrity, limits, threshold, phases, withdrawn/hidden, blocked users."""
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -42,11 +44,11 @@ def test_support_and_withdraw_through_the_page(client, csrf, login, make_user, m
     assert _supports(db, proposal) == (0, 0)
 
 
-def test_support_limit_and_threshold(app, make_user, make_process, make_proposal, db):
-    """Acceptance 3: the limit is honoured, the threshold is reached, supports close with the phase."""
-    process = make_process(support_limit=2, support_threshold=2)
+def test_support_limit(app, make_user, make_process, make_proposal, db):
+    """Acceptance 3: the per-process limit is honoured, and withdrawing a support frees one again."""
+    process = make_process(support_limit=2)
     first, second, third = (make_proposal(process) for _ in range(3))
-    user, other = make_user(), make_user()
+    user = make_user()
     services.support(user, first)
     services.support(user, second)
     db.session.commit()
@@ -56,13 +58,51 @@ def test_support_limit_and_threshold(app, make_user, make_process, make_proposal
     assert "2" in str(error.value.message)
     db.session.rollback()
     assert _supports(db, third) == (0, 0)
-    services.support(other, first)
-    db.session.commit()
-    assert db.session.get(Proposal, first.id).supports_count >= process.support_threshold
-    # withdrawing frees a support again
     services.withdraw_support(user, second)
     db.session.commit()
     assert can(user, "proposals.support", third)
+
+
+def _threshold_view(client, proposal):
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    match = re.search(r'<progress max="(\d+)" value="(\d+)"', page)
+    assert match, "the proposal page shows no progress bar"
+    return (int(match.group(1)), int(match.group(2))), page
+
+
+def test_support_threshold_progress_and_reached(app, client, make_user, make_process, make_proposal, db):
+    """Acceptance 3: the page shows progress towards the threshold, and "threshold reached" once it is met
+    (in Japanese and English), not before."""
+    process = make_process(support_threshold=3)
+    proposal = make_proposal(process)
+    english = app.test_client()
+    english.set_cookie("lang", "en")
+    view, page = _threshold_view(client, proposal)
+    assert view == (3, 0) and "目標達成" not in page
+    for count in (1, 2):
+        services.support(make_user(), proposal)
+        db.session.commit()
+        view, page = _threshold_view(client, proposal)
+        assert view == (3, count) and "目標達成" not in page
+        assert f"賛成 {count}件（目標 3件）" in page
+    view, page = _threshold_view(english, proposal)
+    assert view == (3, 2) and "Threshold reached" not in page and "2 of 3 supports needed" in page
+    services.support(make_user(), proposal)
+    db.session.commit()
+    view, page = _threshold_view(client, proposal)
+    assert view == (3, 3) and "目標達成" in page
+    view, page = _threshold_view(english, proposal)
+    assert view == (3, 3) and "Threshold reached" in page
+    services.support(make_user(), proposal)  # beyond the threshold the bar stays full
+    db.session.commit()
+    view, page = _threshold_view(client, proposal)
+    assert view == (3, 3) and "目標達成" in page and "賛成 4件（目標 3件）" in page
+
+
+def test_no_progress_bar_without_a_threshold(client, make_process, make_proposal):
+    proposal = make_proposal(make_process(support_threshold=None))
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "<progress" not in page and "目標達成" not in page
 
 
 def test_supports_closed_in_a_phase_without_supports(client, csrf, login, make_user, make_process, make_proposal, db):
