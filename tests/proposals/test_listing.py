@@ -116,6 +116,51 @@ def test_sorts(client, make_user, make_process):
         assert len(_ids(client, f"/processes/{process.slug}/proposals?sort={sort}")) == 10
 
 
+def test_area_filter(client, make_process, make_proposal, db):
+    from participation.accounts.models import Area
+
+    process = make_process()
+    north, south = Area(name_ja="北部地区", name_en="North"), Area(name_ja="南部地区", name_en="South")
+    db.session.add_all([north, south])
+    db.session.commit()
+    in_north = [make_proposal(process, area_id=north.id) for _ in range(2)]
+    in_south = make_proposal(process, area_id=south.id)
+    nowhere = make_proposal(process)
+    make_proposal(process, area_id=north.id, status="withdrawn")  # withdrawn: only under the withdrawn filter
+    base = f"/processes/{process.slug}/proposals"
+    assert set(_ids(client, base)) == {p.id for p in in_north} | {in_south.id, nowhere.id}
+    assert sorted(_ids(client, base + f"?area={north.id}")) == sorted(p.id for p in in_north)
+    assert _ids(client, base + f"?area={south.id}") == [in_south.id]
+    page = client.get(base + f"?area={south.id}").get_data(as_text=True)
+    assert f'<option value="{south.id}" selected>南部地区</option>' in page
+    assert _ids(client, base + "?area=999999") == []
+
+
+def test_most_endorsed_and_most_commented_orders(client, make_user, make_process, make_proposal, db):
+    """The rendered list follows the endorsements and comments given through the services."""
+    from participation.comments.services import post_comment
+
+    process = make_process()
+    little, most, some, none = (make_proposal(process) for _ in range(4))
+    people = [make_user() for _ in range(3)]
+    for proposal, endorsers in ((most, 3), (some, 2), (little, 1)):
+        for person in people[:endorsers]:
+            services.endorse(person, proposal)
+    for proposal, comments in ((none, 3), (little, 2), (most, 1)):
+        for n in range(comments):
+            post_comment(people[n], "proposal", proposal.id, f"コメント {n}", 0)
+    db.session.commit()
+    base = f"/processes/{process.slug}/proposals"
+    assert _ids(client, base + "?sort=endorsements") == [most.id, some.id, little.id, none.id]
+    # ties (no comments on `some`) keep the newest first, after every commented proposal
+    assert _ids(client, base + "?sort=comments") == [none.id, little.id, most.id, some.id]
+    # the cards show the counts the order follows
+    page = client.get(base + "?sort=endorsements").get_data(as_text=True)
+    assert [int(n) for n in re.findall(r"賛同 (\d+)件", page)] == [3, 2, 1, 0]
+    page = client.get(base + "?sort=comments").get_data(as_text=True)
+    assert [int(n) for n in re.findall(r"コメント (\d+)件", page)] == [3, 2, 1, 0]
+
+
 def _statements(client, url):
     statements = []
 

@@ -235,3 +235,74 @@ def test_supports_on_withdrawn_or_hidden_proposals_free_the_limit(client, csrf, 
         services.support(db.session.get(type(user), user.id), fifth)
     db.session.rollback()
     assert _supports(db, fifth) == (0, 0)
+
+
+def test_withdrawing_a_support_is_refused_once_supports_are_off(client, csrf, login, make_user, make_process,
+                                                                  make_proposal, db):
+    """A support given while supports were on cannot be taken back in a later phase that switches them off:
+    a clear message, no button, and the support and its count stay."""
+    from datetime import timedelta
+
+    from participation.common.time import local_today
+    from participation.processes import services as process_services
+
+    today = local_today()
+    process = make_process(phases=[
+        {"title": "提案と賛成", "features": ["proposals.create", "proposals.support", "proposals.comment"],
+         "start": today - timedelta(days=10), "end": today + timedelta(days=10)},
+        {"title": "検討", "features": ["proposals.comment"],
+         "start": today + timedelta(days=11), "end": today + timedelta(days=20)}])
+    proposal = make_proposal(process)
+    user = make_user()
+    login(user)
+    assert _post(client, csrf, proposal, "support").status_code == 302
+    assert _supports(db, proposal) == (1, 1)
+
+    process_services.pin_phase(make_user("admin"), process.phases[1])  # the evaluation phase starts early
+    db.session.commit()
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "この提案に賛成しています" in page
+    assert f'/proposals/{proposal.id}/unsupport"' not in page  # no button to press
+    token = csrf(f"/proposals/{proposal.id}")
+    response = client.post(f"/proposals/{proposal.id}/unsupport", data={"csrf_token": token})
+    assert response.status_code in (302, 403, 409)
+    assert _supports(db, proposal) == (1, 1)
+    page = client.get(response.headers["Location"] if response.status_code == 302 else f"/proposals/{proposal.id}")
+    assert "現在の段階では賛成を変更できません。" in page.get_data(as_text=True)
+    db.session.expire_all()
+    with pytest.raises(DomainError):
+        services.withdraw_support(db.session.get(type(user), user.id), db.session.get(Proposal, proposal.id))
+    db.session.rollback()
+    assert _supports(db, proposal) == (1, 1)
+
+
+def _endorsements(db, proposal):
+    rows = db.session.scalar(select(func.count(ProposalEndorsement.id))
+                             .where(ProposalEndorsement.proposal_id == proposal.id))
+    db.session.expire_all()
+    return rows, db.session.get(Proposal, proposal.id).endorsements_count
+
+
+def test_withdrawing_an_endorsement(client, csrf, login, make_user, make_process, make_proposal, db):
+    process = make_process()
+    proposal = make_proposal(process)
+    services.endorse(make_user(display_name="賛同し続ける花子"), proposal)
+    db.session.commit()
+    user = make_user(display_name="取り消す太郎")
+    login(user)
+    assert _post(client, csrf, proposal, "endorse").status_code == 302
+    assert _endorsements(db, proposal) == (2, 2)
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert "取り消す太郎" in page and f'/proposals/{proposal.id}/unendorse"' in page
+
+    response = _post(client, csrf, proposal, "unendorse")
+    assert response.status_code == 302
+    assert _endorsements(db, proposal) == (1, 1)
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "賛同を取り消しました。" in page
+    assert "取り消す太郎" not in page and "賛同し続ける花子" in page
+    assert f'/proposals/{proposal.id}/endorse"' in page  # they may endorse again
+    # a second withdrawal (double submit) changes nothing
+    _post(client, csrf, proposal, "unendorse")
+    assert _endorsements(db, proposal) == (1, 1)
+    assert "この提案には賛同していません。" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
