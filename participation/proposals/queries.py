@@ -23,14 +23,21 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 # --- limits and windows ----------------------------------------------------------------------
+def supports_used_statement(user_id: int, process_id: int):
+    """Count of the supports that take up a participant's per-process limit: only those on proposals that
+    are published, not withdrawn and not hidden. A withdrawn proposal is excluded from supports, and a hidden
+    one cannot be opened by a resident to take their support back, so neither may keep a support used up."""
+    return (select(func.count(ProposalSupport.id)).join(Proposal, Proposal.id == ProposalSupport.proposal_id)
+            .where(ProposalSupport.user_id == user_id, Proposal.process_id == process_id,
+                   Proposal.status == "published", Proposal.hidden_at.is_(None)))
+
+
 def supports_used(user, process) -> int:
-    """How many supports `user` has given in `process` (cached per request: no N+1 in lists)."""
+    """How many of the process's supports `user` has used (cached per request: no N+1 in lists)."""
     cache = _request_cache()
     key = (user.id, process.id)
     if key not in cache:
-        cache[key] = db.session.scalar(
-            select(func.count(ProposalSupport.id)).join(Proposal, Proposal.id == ProposalSupport.proposal_id)
-            .where(ProposalSupport.user_id == user.id, Proposal.process_id == process.id)) or 0
+        cache[key] = db.session.scalar(supports_used_statement(user.id, process.id)) or 0
     return cache[key]
 
 

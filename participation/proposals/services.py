@@ -184,9 +184,7 @@ def support(user, proposal: Proposal) -> ProposalSupport:
                                .execution_options(synchronize_session=False))
             limit = proposal.process.support_limit
             if limit:
-                used = db.session.scalar(
-                    select(func.count(ProposalSupport.id)).join(Proposal, Proposal.id == ProposalSupport.proposal_id)
-                    .where(ProposalSupport.user_id == user.id, Proposal.process_id == proposal.process_id))
+                used = db.session.scalar(queries.supports_used_statement(user.id, proposal.process_id))
                 if used > limit:
                     raise _LimitExceeded()
     except IntegrityError:
