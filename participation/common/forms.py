@@ -5,7 +5,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from participation.common.submissions import is_submission_key, new_submission_key
+from participation.common.submissions import SUBMISSION_KEY_MAX, is_submission_key, new_submission_key
 
 
 def required():
@@ -31,10 +31,13 @@ def optional():
     return Optional()
 
 
+_UNREADABLE_FORM = _l("This form could not be read. Please go back, reload the page and try again.")
+
+
 class _SubmissionKeyShape:
     def __call__(self, form, field):
         if not is_submission_key(field.data):
-            raise ValidationError(_l("This form could not be read. Please go back, reload the page and try again."))
+            raise ValidationError(_UNREADABLE_FORM)
 
 
 class SubmissionKeyField(HiddenField):
@@ -44,7 +47,7 @@ class SubmissionKeyField(HiddenField):
     without one, a new key. Optional, so a page rendered before keys existed still posts."""
 
     def __init__(self, label=None, **kwargs):
-        super().__init__(label, validators=[Optional(), _SubmissionKeyShape()], **kwargs)
+        super().__init__(label, validators=[Optional(), Length(max=SUBMISSION_KEY_MAX, message=_UNREADABLE_FORM), _SubmissionKeyShape()], **kwargs)
 
     def process(self, formdata, data=None, extra_filters=None):
         super().process(formdata, data=None, extra_filters=extra_filters)
