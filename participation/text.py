@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import threading
 import unicodedata
-from functools import partial
+from functools import lru_cache, partial
 
 from bleach.linkifier import LinkifyFilter
 from bleach.sanitizer import Cleaner
@@ -50,19 +50,38 @@ def _cleaners() -> dict[str, Cleaner]:
     return cleaners
 
 
+# Rendering is a pure function of the text, and the same texts (a busy proposal's comments) are shown
+# again and again: remember the HTML of recent short texts (a bounded cache per worker; at most
+# RENDER_CACHE_SIZE texts of up to RENDER_CACHE_MAX_CHARS characters each).
+RENDER_CACHE_SIZE = 4096
+RENDER_CACHE_MAX_CHARS = 2000
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _markdown_html(source: str) -> str:
+    return _cleaners()["markdown"].clean(_markdown.render(source))
+
+
+@lru_cache(maxsize=RENDER_CACHE_SIZE)
+def _plain_html(source: str) -> str:
+    escaped = str(escape(source)).replace("\r\n", "\n").replace("\n", "<br>\n")
+    return _cleaners()["plain"].clean(escaped)
+
+
 def render_markdown(source: str | None) -> Markup:
     """Markdown subset -> sanitized HTML with safe, rel-marked links."""
     if not source:
         return Markup("")
-    return Markup(_cleaners()["markdown"].clean(_markdown.render(source)))
+    render = _markdown_html if len(source) <= RENDER_CACHE_MAX_CHARS else _markdown_html.__wrapped__
+    return Markup(render(source))
 
 
 def render_plain(source: str | None) -> Markup:
     """Plain text with line breaks kept and URLs linked."""
     if not source:
         return Markup("")
-    escaped = str(escape(source)).replace("\r\n", "\n").replace("\n", "<br>\n")
-    return Markup(_cleaners()["plain"].clean(escaped))
+    render = _plain_html if len(source) <= RENDER_CACHE_MAX_CHARS else _plain_html.__wrapped__
+    return Markup(render(source))
 
 
 def excerpt(source: str | None, length: int = 140) -> str:

@@ -154,3 +154,17 @@ def test_normalise_token_folds_full_width_forms():
     assert normalise_token("  ＡＢＣ＠ｅｘａｍｐｌｅ．ｊｐ ") == "ABC@example.jp"
     assert normalise_token("０９０－１２３４") == "090-1234"
     assert normalise_token(None) == ""
+
+
+def test_remembered_renderings_are_the_same_safe_html():
+    from participation import text
+
+    hostile = "<script>alert(1)</script>**太字** https://example.jp"
+    first, again = text.render_markdown(hostile), text.render_markdown(hostile)
+    assert first == again and "<script" not in again and "<strong>太字</strong>" in again
+    assert 'rel="nofollow noopener ugc"' in text.render_plain("https://example.jp")
+    assert text._markdown_html.cache_info().hits >= 1
+    long_text = "あ" * (text.RENDER_CACHE_MAX_CHARS + 1)
+    before = text._plain_html.cache_info().currsize
+    assert text.render_plain(long_text) == long_text  # rendered, not remembered
+    assert text._plain_html.cache_info().currsize == before
