@@ -306,3 +306,19 @@ def test_withdrawing_an_endorsement(client, csrf, login, make_user, make_process
     _post(client, csrf, proposal, "unendorse")
     assert _endorsements(db, proposal) == (1, 1)
     assert "この提案には賛同していません。" in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+
+
+def test_no_withdraw_endorsement_button_once_the_proposal_is_withdrawn(client, csrf, login, make_user, make_process,
+                                                                        make_proposal, db):
+    """Endorsements close with the proposal: the page offers no button that would only answer with an error."""
+    process = make_process()
+    proposal = make_proposal(process)
+    user = make_user(display_name="賛同した次郎")
+    services.endorse(user, proposal)
+    db.session.commit()
+    login(user)
+    assert f'/proposals/{proposal.id}/unendorse"' in client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    services.withdraw_proposal(proposal.author, proposal)
+    db.session.commit()
+    page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    assert f'/proposals/{proposal.id}/unendorse"' not in page and "賛同した次郎" in page
