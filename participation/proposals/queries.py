@@ -27,9 +27,13 @@ def supports_used_statement(user_id: int, process_id: int):
     """Count of the supports that take up a participant's per-process limit: only those on proposals that
     are published, not withdrawn and not hidden. A withdrawn proposal is excluded from supports, and a hidden
     one cannot be opened by a resident to take their support back, so neither may keep a support used up."""
-    return (select(func.count(ProposalSupport.id)).join(Proposal, Proposal.id == ProposalSupport.proposal_id)
-            .where(ProposalSupport.user_id == user_id, Proposal.process_id == process_id,
-                   Proposal.status == "published", Proposal.hidden_at.is_(None)))
+    # EXISTS, not a join: it starts from the participant's few supports (user index) and looks each proposal
+    # up by key. As a join, SQLite walked every visible proposal of the process instead (250 ms at 100k).
+    counts_toward_limit = (select(Proposal.id)
+                           .where(Proposal.id == ProposalSupport.proposal_id, Proposal.process_id == process_id,
+                                  Proposal.status == "published", Proposal.hidden_at.is_(None))
+                           .exists())
+    return select(func.count(ProposalSupport.id)).where(ProposalSupport.user_id == user_id, counts_toward_limit)
 
 
 def supports_used(user, process) -> int:
@@ -208,9 +212,20 @@ def random_order(seed: int) -> tuple:
     return (case((Proposal.random_key >= start, 0), else_=1), Proposal.random_key, Proposal.id)
 
 
+def _not_indexed(column):
+    """The column in an expression (+ 0) that no index matches: it steers the planner to another index."""
+    return column + 0
+
+
 def _conditions(process, user, *, status=None, state=None, category_id=None, area_id=None, mine=False,
-                supported=False, query=None, staff=False) -> list:
-    conditions = [Proposal.process_id == process.id]
+                supported=False, query=None, staff=False, for_count=False) -> list:
+    """The list's WHERE. A category or area filter is written for the index its query should read (SQLite
+    otherwise picks the wrong one, with or without statistics): a page reads its order's index and skips
+    the other categories (0.1 ms, not 20 ms of sorting); a count reads the category or area index instead
+    of every visible proposal of the process (2-13 ms, not 50-200 ms, at 100,000 proposals)."""
+    by_category_or_area = bool(category_id or area_id)
+    process_column = _not_indexed(Proposal.process_id) if for_count and by_category_or_area else Proposal.process_id
+    conditions = [process_column == process.id]
     if status == "withdrawn":
         conditions.append(Proposal.status == "withdrawn")
     elif status == "all" and staff:
@@ -225,9 +240,9 @@ def _conditions(process, user, *, status=None, state=None, category_id=None, are
             answered = answered.where(ProposalAnswer.published_at.is_not(None))
         conditions.append(Proposal.id.in_(answered))
     if category_id:
-        conditions.append(Proposal.category_id == category_id)
+        conditions.append((Proposal.category_id if for_count else _not_indexed(Proposal.category_id)) == category_id)
     if area_id:
-        conditions.append(Proposal.area_id == area_id)
+        conditions.append((Proposal.area_id if for_count else _not_indexed(Proposal.area_id)) == area_id)
     signed_in = getattr(user, "is_authenticated", False)
     if mine:
         conditions.append(Proposal.author_id == (user.id if signed_in else -1))
@@ -441,7 +456,8 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
         if page > 1 and ids and len(ids) <= per_page:  # the last of several pages: the total is known
             total = offset + len(ids)
         else:
-            total = bounded_count(conditions) if offset < COUNT_CAP else None
+            total = (bounded_count(_conditions(process, user, **filters, for_count=True))
+                     if offset < COUNT_CAP else None)
     else:
         ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
     has_next = len(ids) > per_page
