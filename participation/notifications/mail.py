@@ -3,12 +3,13 @@ through SMTP when configured, otherwise into a local outbox folder of .eml files
 from __future__ import annotations
 
 import smtplib
+import threading
 import uuid
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -58,14 +59,27 @@ def deliver(app, msg: EmailMessage) -> None:
         (outbox_dir() / f"{stamp}-{uuid.uuid4().hex[:8]}.eml").write_bytes(bytes(msg))
 
 
-@event.listens_for(Session, "after_commit")
-def _send_queued(session: Session) -> None:
-    queued = session.info.pop(_QUEUE_KEY, [])
+def _deliver_all(queued: list) -> None:
     for app, msg in queued:
         try:
             deliver(app, msg)
         except Exception:  # a mail server outage must not break the request that committed
             app.logger.exception("Could not send mail to %s", msg["To"])
+
+
+@event.listens_for(Session, "after_commit")
+def _send_queued(session: Session) -> None:
+    queued = session.info.pop(_QUEUE_KEY, [])
+    if not queued:
+        return
+    if has_request_context() and any(app.config.get("MAIL_SERVER") for app, _msg in queued):
+        # An SMTP exchange takes from tens of milliseconds to seconds. Done in the request, it would make
+        # "reset my password" visibly slower for an address that has an account than for one that has
+        # none (account enumeration by timing), and keep the resident waiting. A non-daemon thread
+        # finishes its sends even while the worker shuts down.
+        threading.Thread(target=_deliver_all, args=(queued,), name="mail-delivery", daemon=False).start()
+        return
+    _deliver_all(queued)
 
 
 @event.listens_for(Session, "after_soft_rollback")

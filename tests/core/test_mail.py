@@ -1,6 +1,8 @@
 """Mail: sent after commit only, to the outbox folder in development and tests, or through SMTP."""
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from participation.notifications.mail import deliver, outbox_dir, queue_mail
@@ -142,3 +144,35 @@ def test_a_savepoint_rollback_keeps_mail_queued_before_it(db, outbox, make_user)
         pass
     db.session.commit()
     assert [m["To"] for m in outbox()] == ["someone@example.jp"]
+
+
+class SlowSMTP(FakeSMTP):
+    """A mail server that takes a while to answer."""
+
+    delay = 0.6
+
+    def __init__(self, host, port, timeout=None):
+        time.sleep(SlowSMTP.delay)
+        super().__init__(host, port, timeout)
+
+
+def test_a_reset_request_takes_as_long_whether_or_not_the_address_has_an_account(
+        app, client, csrf, make_user, smtp, monkeypatch):
+    """Mail goes out after the request, so the reset page's timing tells nothing about which addresses
+    have accounts; the mail still arrives."""
+    import smtplib
+
+    monkeypatch.setattr(smtplib, "SMTP", SlowSMTP)
+    user = make_user(email="exists@example.jp")
+    timings = {}
+    for email in ("exists@example.jp", "nobody-here@example.jp"):
+        token = csrf("/account/forgot-password")
+        started = time.perf_counter()
+        response = client.post("/account/forgot-password", data={"email": email, "csrf_token": token})
+        timings[email] = time.perf_counter() - started
+        assert response.status_code == 302
+    assert timings["exists@example.jp"] < SlowSMTP.delay / 2, timings
+    deadline = time.monotonic() + 10
+    while not FakeSMTP.sent and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [m["To"] for m in FakeSMTP.sent] == [user.email]
