@@ -1,7 +1,7 @@
 """Comment endpoints (POST, redirect back to the target) and the thread macro's data loader."""
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -10,6 +10,7 @@ from participation.comments import queries, services
 from participation.comments.forms import CommentForm, EditCommentForm, VoteForm
 from participation.comments.models import Comment
 from participation.common.errors import DomainError, render_error
+from participation.common.fragments import cached_html
 from participation.common.submissions import new_submission_key
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
@@ -27,7 +28,23 @@ def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
     if page is None or not str(page).isdigit():
         raw = request.args.get("comments_page", "1")
         page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
-    return queries.thread_for(target_type, target.id, page=int(page), viewer=current_user)
+    # The user object itself, not the proxy: the macro asks who is viewing a few times per comment.
+    viewer = current_user._get_current_object()
+    return queries.thread_for(target_type, target.id, page=int(page), viewer=viewer)
+
+
+@bp.app_template_global()
+def comment_head(comment):
+    """A comment's head and body (author, position, time, text), rendered once per distinct content:
+    the key holds every value the fragment shows, so an edit, a hide or a rename renders it anew."""
+    author_name = comment.author.public_name if comment.author else None
+    return cached_html("comment-head", comment.id, author_name, comment.alignment, comment.created_at,
+                       comment.edited_at is not None, comment.hidden_at is not None, comment.body,
+                       render=lambda: _head_macro()(comment, author_name))
+
+
+def _head_macro():
+    return current_app.jinja_env.get_template("comments/_head.html").module.comment_head
 
 
 @bp.app_template_global()
