@@ -29,6 +29,7 @@ class Thread:
     total_top_level: int
     total: int = 0
     viewer: object = None
+    reply_to: int | None = None        # the comment whose reply form is open (?reply_to=)
 
     def children(self, comment: Comment) -> list[Comment]:
         return self.replies.get(comment.id, [])

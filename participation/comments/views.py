@@ -11,6 +11,7 @@ from participation.comments.forms import CommentForm, EditCommentForm, VoteForm
 from participation.comments.models import Comment
 from participation.common.errors import DomainError, render_error
 from participation.common.fragments import cached_html
+from participation.common.numbers import parse_id
 from participation.common.submissions import new_submission_key
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
@@ -30,7 +31,9 @@ def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
         page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
     # The user object itself, not the proxy: the macro asks who is viewing a few times per comment.
     viewer = current_user._get_current_object()
-    return queries.thread_for(target_type, target.id, page=int(page), viewer=viewer)
+    thread = queries.thread_for(target_type, target.id, page=int(page), viewer=viewer)
+    thread.reply_to = parse_id(request.args.get("reply_to"))
+    return thread
 
 
 @bp.app_template_global()

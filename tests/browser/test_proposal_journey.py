@@ -58,7 +58,7 @@ def comment(page, text):
 
 def reply_to(page, text, answer):
     target = comment(page, text)
-    target.locator("summary", has_text="返信").click()
+    target.get_by_role("link", name="返信", exact=True).click()  # opens the one reply form, under this comment
     target.get_by_label("返信", exact=True).fill(answer)
     target.get_by_role("button", name="返信する").click()
     expect(page.get_by_text("コメントを公開しました。")).to_be_visible()
@@ -118,6 +118,11 @@ def test_proposal_journey_two_residents(browser, live_server, page, make_user, p
         expect(page.get_by_role("region", name="賛同").get_by_role("listitem")).to_have_text(["鈴木ゆき"])
         expect(page.get_by_role("region", name=re.compile("^コメント"))).to_contain_text(COMMENT)
         reply_to(page, COMMENT, REPLY)
+        # A votes B's comment up: the button submits the thread's one small form to its own URL
+        comment(page, COMMENT).get_by_role("button", name="よい", exact=True).click()
+        expect(comment(page, COMMENT)).to_contain_text("よい 1・よくない 0")
+        expect(comment(page, COMMENT).get_by_role("button", name="「よい」を取り消す")).to_have_attribute(
+            "aria-pressed", "true")
 
         # --- B is told of the reply, opens it and replies back ------------------------------------
         other_page.goto("/")

@@ -66,7 +66,11 @@ def test_fourth_level_reply_through_the_view_gets_a_message(client, db, login, m
     login(make_user())
     page = page_with_thread(open_process)
     html = client.get(page).get_data(as_text=True)
-    assert f'name="parent_id" value="{c2.id}"' in html and f'name="parent_id" value="{c3.id}"' not in html
+    assert f"reply_to={c2.id}#" in html and f"reply_to={c3.id}#" not in html  # no Reply at depth 3
+    assert 'name="parent_id"' not in html  # reply forms open one at a time
+    html = client.get(f"{page}?reply_to={c2.id}").get_data(as_text=True)
+    assert f'name="parent_id" value="{c2.id}"' in html and html.count('name="parent_id"') == 1
+    assert 'name="parent_id"' not in client.get(f"{page}?reply_to={c3.id}").get_data(as_text=True)
     response = client.post(f"/comments/{TEST_TARGET}/{open_process.id}",
                            data={"body": "4", "alignment": "0", "parent_id": str(c3.id),
                                  "csrf_token": _token(client, page)})
