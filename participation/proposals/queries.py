@@ -224,7 +224,10 @@ def _conditions(process, user, *, status=None, state=None, category_id=None, are
     the other categories (0.1 ms, not 20 ms of sorting); a count reads the category or area index instead
     of every visible proposal of the process (2-13 ms, not 50-200 ms, at 100,000 proposals)."""
     by_category_or_area = bool(category_id or area_id)
-    process_column = _not_indexed(Proposal.process_id) if for_count and by_category_or_area else Proposal.process_id
+    # "Supported by me" starts from the person's supports (user index, then proposals by key); with the
+    # process column indexed SQLite walked the process's proposals instead (34 ms -> 1 ms at 100,000).
+    steer_off_process = (for_count and by_category_or_area) or supported
+    process_column = _not_indexed(Proposal.process_id) if steer_off_process else Proposal.process_id
     conditions = [process_column == process.id]
     if status == "withdrawn":
         conditions.append(Proposal.status == "withdrawn")
@@ -428,8 +431,10 @@ def search_candidates(conditions: list, query: str):
             .order_by(Proposal.id.desc()).limit(SEARCH_CAP + 1))
 
 
-def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> tuple[list[int], int | None]:
-    """One query: the page's ids among the candidates, in the chosen order, with the candidates' count."""
+def _search_page(candidates, sort: str, seed: int, limit: int, offset: int,
+                 exact: bool = False) -> tuple[list[int], int | None]:
+    """One query: the page's ids among the candidates, in the chosen order, with the candidates' count
+    (None when over SEARCH_CAP, unless exact)."""
     found = candidates.cte("search_candidates").prefix_with("MATERIALIZED")
     count = select(func.count()).select_from(found).scalar_subquery()
     rows = _rows(select(Proposal.id, count).join(found, found.c.id == Proposal.id)
@@ -438,7 +443,7 @@ def _search_page(candidates, sort: str, seed: int, limit: int, offset: int) -> t
         total = rows[0][1]
     else:
         total = db.session.scalar(select(func.count()).select_from(candidates.subquery())) or 0
-    return [row[0] for row in rows], (total if total <= SEARCH_CAP else None)
+    return [row[0] for row in rows], (total if exact or total <= SEARCH_CAP else None)
 
 
 def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "recent", seed: int = 0,
@@ -450,7 +455,13 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
     conditions = _conditions(process, user, **filters)
     sort = sort if sort in SORTS else "recent"
     candidates = search_candidates(conditions, query or "")
-    if candidates is None:
+    if candidates is None and (filters.get("mine") or filters.get("supported")):
+        # A person's own proposals or supports are few: find them by the author / support index, then sort
+        # them. Reading a list-order index instead walked the whole process (mine: ~40 ms at 100k).
+        offset = (page - 1) * per_page
+        ids, total = _search_page(select(Proposal.id.label("id")).where(*conditions), sort, seed,
+                                  per_page + 1, offset, exact=True)
+    elif candidates is None:
         offset = (page - 1) * per_page
         ids = _page_ids(conditions, sort, seed, per_page + 1, offset)
         if page > 1 and ids and len(ids) <= per_page:  # the last of several pages: the total is known

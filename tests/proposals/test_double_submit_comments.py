@@ -51,9 +51,10 @@ def test_each_comment_form_on_the_page_has_its_own_key(client, db, login, make_u
     token, key = _comment_page(client, proposal)
     client.post(f"/comments/proposal/{proposal.id}", data={"body": "最初のコメント", "alignment": "0",
                                                             "csrf_token": token, "submission_key": key})
-    html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    first = db.session.scalar(select(Comment.id))
+    html = client.get(f"/proposals/{proposal.id}?reply_to={first}").get_data(as_text=True)
     keys = KEY_RE.findall(html)
-    assert len(keys) == 2 and len(set(keys)) == 2 and key not in keys  # the reply form and a new comment form
+    assert len(keys) == 2 and len(set(keys)) == 2 and key not in keys  # the open reply form and a new comment form
 
 
 def test_two_comment_keys_store_two_comments(client, db, login, make_user, make_process, make_proposal):
