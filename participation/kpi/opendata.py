@@ -4,12 +4,16 @@ OPEN_DATA_FILES is the registry: each entry is a file name and a function return
 rows being an iterator that reads the database in batches. Proposals add theirs with one line:
 
     register_open_data("proposals.csv", proposals_rows)
+
+A file whose rows can stop being public (hidden, withdrawn) also passes `changed_at`: a function giving
+the latest time such a change happened, so that the cached ZIP is not served once it is outdated.
 """
 from __future__ import annotations
 
 import io
 import os
 import zipfile
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
@@ -24,14 +28,19 @@ from participation.processes.models import Phase, Process
 
 OPEN_DATA_FILES: dict[str, Callable[[], tuple[list[str], Iterable]]] = {}
 _AVAILABLE: dict[str, Callable[[], bool]] = {}
+_CHANGED_AT: dict[str, Callable[[], datetime | None]] = {}
 BATCH = 1000
 
 
 def register_open_data(name: str, build: Callable[[], tuple[list[str], Iterable]],
-                       available: Callable[[], bool] = lambda: True) -> None:
-    """`available` says whether the file's tables exist in this installation (default: yes)."""
+                       available: Callable[[], bool] = lambda: True,
+                       changed_at: Callable[[], datetime | None] | None = None) -> None:
+    """`available` says whether the file's tables exist in this installation (default: yes);
+    `changed_at` gives when a row last stopped being public (see the module doc)."""
     OPEN_DATA_FILES[name] = build
     _AVAILABLE[name] = available
+    if changed_at is not None:
+        _CHANGED_AT[name] = changed_at
 
 
 def open_data_files() -> dict[str, Callable]:
@@ -126,7 +135,11 @@ def regenerate(path: Path | None = None) -> int:
 
 
 def cache_outdated(path: Path) -> bool:
-    """True when a process changed (e.g. was unpublished) after the cached ZIP began reading the database:
-    its rows may then show what must no longer be public, so the ZIP is streamed live until the next run."""
-    latest = db.session.scalar(select(func.max(Process.updated_at)))
-    return latest is not None and latest.timestamp() >= path.stat().st_mtime
+    """True when a process changed (e.g. was unpublished), or a row of a file stopped being public (e.g. a
+    proposal was hidden), after the cached ZIP began reading the database: its rows may then show what must
+    no longer be public, so the ZIP is streamed live until the next run."""
+    written = path.stat().st_mtime
+    changes = [db.session.scalar(select(func.max(Process.updated_at)))]
+    files = open_data_files()
+    changes += [changed_at() for name, changed_at in _CHANGED_AT.items() if name in files]
+    return any(latest is not None and latest.timestamp() >= written for latest in changes)

@@ -284,4 +284,14 @@ def _open_data_proposals():
     return header, rows()
 
 
-register_open_data("proposals.csv", _open_data_proposals, _installed("proposals", "answers", "states"))
+def _proposal_last_hidden_or_withdrawn():
+    """When a proposal last stopped being public (hidden or withdrawn), for the cached open-data ZIP."""
+    from participation.extensions import db
+
+    p = TABLES.proposals
+    latest = [db.session.scalar(select(func.max(col))) for col in (p.c.hidden_at, p.c.withdrawn_at)]
+    return max((value for value in latest if value is not None), default=None)
+
+
+register_open_data("proposals.csv", _open_data_proposals, _installed("proposals", "answers", "states"),
+                   changed_at=_proposal_last_hidden_or_withdrawn)
