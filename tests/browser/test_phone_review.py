@@ -218,3 +218,28 @@ def test_staff_kpi_table_scrolls_inside_itself_on_a_phone(browser, live_server, 
         assert width <= 390, f"the staff KPI page scrolls sideways: {width}px wide"
     finally:
         context.close()
+
+
+from tests.proposals.conftest import make_proposal  # noqa: E402,F401  (the proposals factory, for the tests below)
+
+
+def test_guest_sign_in_links_on_a_proposal_are_buttons_to_tap(page, make_process, make_proposal):
+    proposal = make_proposal(make_process())
+    page.goto(f"/proposals/{proposal.id}")
+    for name in ("ログインしてこの提案に賛成する", "ログインしてコメントする"):
+        link = page.get_by_role("link", name=name)
+        expect(link).to_be_visible()
+        assert height(link) >= MIN_TAP, name
+
+
+def test_report_link_is_44px_and_apart_from_the_follow_button(page, make_user, make_process, make_proposal):
+    proposal = make_proposal(make_process())
+    sign_in(page, make_user())
+    page.goto(f"/proposals/{proposal.id}")
+    report = page.get_by_role("link", name="この提案を通報する")
+    follow = page.get_by_role("button", name="フォローする")
+    assert height(report) >= MIN_TAP
+    follow_box, report_box = follow.bounding_box(), report.bounding_box()
+    apart = max(report_box["x"] - (follow_box["x"] + follow_box["width"]),
+                report_box["y"] - (follow_box["y"] + follow_box["height"]))
+    assert apart >= 8, f"the report link is {apart:.0f}px from the follow button"
