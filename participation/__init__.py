@@ -10,10 +10,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
+    from participation.common.numbers import IdConverter
     from participation.config import INSTANCE_DIR, load_config
 
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"),
                 instance_path=str(INSTANCE_DIR))
+    app.url_map.converters["int"] = IdConverter  # before any rule is added: rules bind their converter then
     app.config.update(load_config())
     if config:
         app.config.update(config)

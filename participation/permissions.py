@@ -223,10 +223,29 @@ def proposal_readable(user, target):
     return proposal is None or RULES["proposals.view"](user, proposal)
 
 
+@predicate
+def comment_readable(user, target):
+    """A Comment target must be one the thread shows this user: not deleted, not hidden (staff excepted), on a
+    proposal they may read; any other target passes. The flag page shows the text it reports, and its URL
+    takes any comment id."""
+    from participation.comments.models import Comment
+    from participation.extensions import db
+    from participation.proposals.models import Proposal
+
+    if not isinstance(target, Comment):
+        return True
+    if target.deleted_at is not None or (target.hidden_at is not None and not is_staff(user)):
+        return False
+    if target.target_type == "proposal":
+        proposal = db.session.get(Proposal, target.target_id)
+        return proposal is not None and RULES["proposals.view"](user, proposal)
+    return True
+
+
 RULES.update({
     # Comments only on published proposals that are not hidden (withdrawn ones keep their thread, closed).
     "proposals.comment": participation("proposals", "proposals.comment") & proposal_open,
-    "moderation.flag": RULES["moderation.flag"] & proposal_readable,
+    "moderation.flag": RULES["moderation.flag"] & proposal_readable & comment_readable,
     "notifications.follow": RULES["notifications.follow"] & proposal_readable,
 })
 

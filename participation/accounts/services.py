@@ -25,6 +25,7 @@ from participation.accounts.models import (
     new_session_token,
 )
 from participation.common.errors import DomainError
+from participation.common.security import public_base_url
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.moderation.models import AuditLog
@@ -128,9 +129,9 @@ def _send(user: User, to: str, template: str, subject, **context) -> None:
 
 
 def _external(endpoint: str, **values) -> str:
-    base = current_app.config.get("PUBLIC_BASE_URL")
+    base = public_base_url()  # never the bare Host header: these links carry account tokens
     if base:
-        return base.rstrip("/") + url_for(endpoint, **values)
+        return base + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
 
 

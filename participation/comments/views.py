@@ -27,8 +27,7 @@ account_services.DATA_EXPORTERS["comment_votes"] = services.export_comment_votes
 def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
     """Data for the comment_thread macro: `page` is a number, or None to read ?comments_page=."""
     if page is None or not str(page).isdigit():
-        raw = request.args.get("comments_page", "1")
-        page = int(raw) if raw.isdigit() and len(raw) < 6 else 1
+        page = parse_id(request.args.get("comments_page"), max_digits=5) or 1
     # The user object itself, not the proxy: the macro asks who is viewing a few times per comment.
     viewer = current_user._get_current_object()
     thread = queries.thread_for(target_type, target.id, page=int(page), viewer=viewer)
@@ -89,7 +88,7 @@ def create(target_type: str, target_id: int):
         try:
             comment = services.post_comment(
                 current_user, target_type, target_id, form.body.data, form.alignment.data,
-                parent_id=int(parent_id) if parent_id and parent_id.isdigit() else None,
+                parent_id=parse_id(parent_id) if parent_id else None,
                 submission_key=form.submission_key.key)
         except DomainError as error:
             db.session.rollback()
@@ -101,8 +100,9 @@ def create(target_type: str, target_id: int):
             db.session.commit()
             flash(_("Your comment has been published."), "success")
             return _back(target_type, target, comment.id)
-    if form.submission_key.errors:  # never typed by a person: a tampered or broken page
-        return render_error(400, form.submission_key.errors[0])
+    for hidden in (form.submission_key, form.parent_id):  # never typed by a person: a tampered or broken page
+        if hidden.errors:
+            return render_error(400, hidden.errors[0])
     return render_template("comments/form.html", form=form, kind=kind, target=target,
                            back=kind.url(target)), 422
 

@@ -83,3 +83,26 @@ def safe_next(target: str | None, default: str = "/") -> str:
     if any(ord(ch) < 32 for ch in target):
         return default
     return target
+
+
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+
+
+def public_base_url() -> str | None:
+    """Where links in mails point (scheme://host, no trailing slash): PUBLIC_BASE_URL; else, during a request,
+    the request's own host, but only one the site is known to be served under (Flask's TRUSTED_HOSTS, or a
+    local address in development). The Host header is whatever the client sends: a password-reset link built
+    from any host hands the token to the site the requester named, so an unknown host is refused (400).
+    None outside a request when PUBLIC_BASE_URL is not set."""
+    from flask import abort, current_app, has_request_context, request
+    from werkzeug.sansio.utils import host_is_trusted
+
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base.rstrip("/")
+    if not has_request_context():
+        return None
+    if not host_is_trusted(request.host, current_app.config.get("TRUSTED_HOSTS") or LOCAL_HOSTS):
+        current_app.logger.error("Refused to write a link to host %r into a mail: set PUBLIC_BASE_URL", request.host)
+        abort(400)
+    return request.host_url.rstrip("/")

@@ -70,3 +70,10 @@ def stored_path(name: str) -> Path | None:
         return None
     path = upload_dir() / name
     return path if path.is_file() else None
+
+
+def discard_image(name: str | None) -> None:
+    """Remove an image saved for a form whose save was then refused (nothing half-stored)."""
+    path = stored_path(name) if name else None
+    if path is not None:
+        path.unlink(missing_ok=True)

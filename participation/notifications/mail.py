@@ -23,7 +23,9 @@ def build_message(to: str, subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = current_app.config["MAIL_SENDER"]
     msg["To"] = to
-    msg["Subject"] = subject
+    # One line: a subject is built from titles people typed, and a line break in a header value (CR, LF,
+    # U+2028...) makes the email library refuse the whole message (a 500 for whoever triggered the mail).
+    msg["Subject"] = " ".join(str(subject).split())
     msg["Date"] = format_datetime(utcnow())
     msg["Message-ID"] = make_msgid(domain="participation.local")
     msg.set_content(body)

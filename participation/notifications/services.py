@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import current_app, has_request_context, render_template, request
+from flask import render_template
 from flask_babel import force_locale, gettext, lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import User
 from participation.common.errors import DomainError
+from participation.common.security import public_base_url
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.notifications.mail import queue_mail
@@ -109,8 +110,8 @@ def _frequencies(user_ids: list[int]) -> dict[int, str]:
 def absolute_url(path: str) -> str:
     if not path or path.startswith(("http://", "https://")):
         return path
-    base = current_app.config.get("PUBLIC_BASE_URL") or (request.host_url if has_request_context() else "")
-    return base.rstrip("/") + path if base else path
+    base = public_base_url()
+    return base + path if base else path
 
 
 def notify(users, kind: str, *, target_type: str | None, target_id: int | None, title: str, body: str,

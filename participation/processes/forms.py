@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from participation.common.forms import length, required
@@ -32,7 +32,8 @@ def _date(label):
 def _number(label, minimum=0, maximum=100_000, description=None, optional=False):
     validators = [NumberRange(min=minimum, max=maximum,
                               message=_l("Please enter a number from %(min)d to %(max)d.", min=minimum, max=maximum))]
-    validators.insert(0, Optional() if optional else required())
+    # InputRequired, not DataRequired: 0 is a value ("0 means unlimited"), not a missing one.
+    validators.insert(0, Optional() if optional else InputRequired(message=_l("This field is required.")))
     return IntegerField(label, validators=validators, description=description,
                         render_kw={"inputmode": "numeric"})
 

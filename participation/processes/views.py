@@ -12,7 +12,7 @@ from participation.common.i18n import current_locale
 from participation.common.numbers import parse_id
 from participation.common.pagination import paginate
 from participation.common.time import local_today
-from participation.common.uploads import save_image, stored_path
+from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.permissions import can, require
 from participation.processes import queries, services
@@ -72,13 +72,6 @@ def _hero_image(form: ProcessForm) -> str | None:
     return None
 
 
-def _discard_upload(name: str | None) -> None:
-    """Remove an image stored for a process that was then not saved (nothing half-stored)."""
-    path = stored_path(name) if name else None
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
 @bp.route("/admin/processes")
 @require("process.manage")
 def admin_index():
@@ -99,7 +92,7 @@ def admin_new():
             process = services.create_process(current_user, form.process_data(), image)
         except DomainError as error:
             db.session.rollback()
-            _discard_upload(image)
+            discard_image(image)
             flash(str(error.message), "error")
             return render_template("processes/admin/form.html", form=form, process=None), 422
         db.session.commit()
@@ -122,12 +115,12 @@ def admin_edit(process_id: int):
             services.update_process(current_user, process, form.process_data(), image)
         except DomainError as error:
             db.session.rollback()
-            _discard_upload(image)
+            discard_image(image)
             flash(str(error.message), "error")
             return render_template("processes/admin/form.html", form=form, process=process), 422
         db.session.commit()
         if image and previous and previous != image:
-            _discard_upload(previous)  # the replaced image is no longer shown anywhere
+            discard_image(previous)  # the replaced image is no longer shown anywhere
         flash(_("The process has been saved."), "success")
         return redirect(url_for("processes.admin_phases", process_id=process.id))
     status = 422 if request.method == "POST" else 200

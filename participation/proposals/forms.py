@@ -11,16 +11,20 @@ from wtforms import (BooleanField, DateTimeLocalField, DecimalField, FloatField,
 from wtforms.validators import NumberRange, Optional, Regexp, ValidationError
 
 from participation.common.forms import SubmissionKeyField, length, required
+from participation.common.numbers import parse_id
 from participation.common.time import local_zone
+from participation.proposals.models import COST_MAX
 
 
 def optional_int(value):
+    """A select's id: None when empty, -1 (an unknown choice, refused by the choices check or the service)
+    for anything that is not an id, such as "²" or a number no database column can hold."""
     if value in (None, ""):
         return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return -1  # an unknown choice: rejected by the choices check
+    if isinstance(value, int):
+        return value
+    parsed = parse_id(value)
+    return -1 if parsed is None else parsed
 
 
 class ProposalForm(FlaskForm):
@@ -77,7 +81,9 @@ class AnswerForm(FlaskForm):
     body = TextAreaField(_l("Answer"), validators=[Optional(), length(20_000)],
                          description=_l("You can use **bold**, *italic*, lists and links."))
     cost = DecimalField(_l("Cost in yen (accepted proposals only)"), places=0, validators=[Optional(), NumberRange(
-        min=0, message=_l("The cost cannot be negative."))], render_kw={"inputmode": "numeric"})
+        min=0, message=_l("The cost cannot be negative.")), NumberRange(
+        max=COST_MAX, message=_l("Please enter a number from %(min)d to %(max)d.", min=0, max=COST_MAX))],
+        render_kw={"inputmode": "numeric"})
     execution_period = StringField(_l("Execution period (accepted proposals only)"),
                                    validators=[Optional(), length(100)])
     publish = RadioField(_l("Publication"), choices=PUBLISH_CHOICES, default="now")

@@ -30,6 +30,7 @@ def _visible_index(name: str, column: str) -> Index:
     return Index(name, "process_id", "status", column, "id", sqlite_where=text("hidden_at IS NULL"),
                  postgresql_where=text("hidden_at IS NULL"))
 BUILTIN_STATES = ("evaluating", "accepted", "rejected")
+COST_MAX = 10**14 - 1  # ProposalAnswer.cost is NUMERIC(14, 0)
 
 
 class ProposalCategory(db.Model):

@@ -4,6 +4,7 @@ Every function raises DomainError on a broken rule; the caller (one request) com
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Callable
 
 from flask_babel import lazy_gettext as _l
@@ -20,7 +21,7 @@ from participation.extensions import db
 from participation.moderation.services import record_audit
 from participation.permissions import can
 from participation.proposals import queries
-from participation.proposals.models import (AnswerState, AnswerTemplate, Proposal, ProposalAnswer,
+from participation.proposals.models import (COST_MAX, AnswerState, AnswerTemplate, Proposal, ProposalAnswer,
                                             ProposalCategory, ProposalEndorsement, ProposalSupport)
 
 TITLE_MIN, TITLE_MAX, BODY_MIN = 15, 150, 15
@@ -68,12 +69,25 @@ def _reference(proposal: Proposal) -> str:
     return f"P-{local_today().year}-{proposal.id:06d}"
 
 
+def proposal_limit_reached(user, process) -> bool:
+    """Whether the participant has published as many proposals as the process allows (0: no limit)."""
+    return bool(process.proposal_limit) and queries.published_count_by(user, process) >= process.proposal_limit
+
+
+def _check_proposal_limit(user, process) -> None:
+    if proposal_limit_reached(user, process):
+        raise DomainError(_l("You have reached the limit of %(limit)d proposals in this process.",
+                             limit=process.proposal_limit))
+
+
 def create_draft(user, process, data: dict, image: str | None = None, submission_key: str | None = None
                  ) -> Proposal:
     """A new draft. With a submission key, sending the same form again (double tap, resend) stores
-    nothing and returns the proposal stored by the first send."""
+    nothing and returns the proposal stored by the first send. Refused once the participant's limit is
+    reached: nobody should write a whole proposal only to learn at the end that it cannot be published."""
     if not can(user, "proposals.create", process):
         raise NotAllowed(_l("Proposals cannot be submitted in this process at the moment."))
+    _check_proposal_limit(user, process)
     values = _clean(data, process)
     key = clean_submission_key(submission_key)
 
@@ -112,9 +126,7 @@ def publish_proposal(user, proposal: Proposal) -> Proposal:
         raise NotAllowed(_l("This proposal cannot be published."))
     if not can(user, "proposals.create", process):
         raise NotAllowed(_l("Proposals cannot be submitted in this process at the moment."))
-    if process.proposal_limit and queries.published_count_by(user, process) >= process.proposal_limit:
-        raise DomainError(_l("You have reached the limit of %(limit)d proposals in this process.",
-                             limit=process.proposal_limit))
+    _check_proposal_limit(user, process)
     _clean({"title": proposal.title, "body": proposal.body, "category_id": proposal.category_id,
             "area_id": proposal.area_id, "latitude": proposal.latitude, "longitude": proposal.longitude,
             "address": proposal.address}, process)
@@ -277,8 +289,10 @@ def save_answer(actor, proposal: Proposal, data: dict, now: datetime | None = No
     cost, period = data.get("cost"), (data.get("execution_period") or "").strip() or None
     if (cost is not None or period) and not state.is_accepted:
         raise DomainError(_l("Cost and execution period can only be given for accepted proposals."))
-    if cost is not None and cost < 0:
+    if cost is not None and Decimal(cost).is_finite() and cost < 0:
         raise DomainError(_l("The cost cannot be negative."))
+    if cost is not None and not (Decimal(cost).is_finite() and cost <= COST_MAX):  # "Infinity" broke every page
+        raise DomainError(_l("Please enter a number from %(min)d to %(max)d.", min=0, max=COST_MAX))
     mode = data.get("publish") or "draft"
     publish_at = data.get("publish_at")
     if mode == "schedule":

@@ -20,7 +20,8 @@ from participation.common.errors import DomainError, render_error
 from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
-from participation.common.uploads import save_image
+from participation.common.numbers import parse_id
+from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.moderation.services import record_audit
 from participation.permissions import can, deny, require
@@ -51,8 +52,7 @@ def _wire_social_features(_state) -> None:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() and len(value) < 10 else None
+    return parse_id(request.args.get(name, ""))
 
 
 def _process(slug: str) -> Process:
@@ -184,6 +184,8 @@ def index(slug: str):
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
                            area_id=_int_arg("area"), drafts=drafts,
+                           limit_reached=current_user.is_authenticated
+                           and services.proposal_limit_reached(current_user, process),
                            supports_left=queries.supports_left(current_user, process)
                            if current_user.is_authenticated else None)
 
@@ -194,18 +196,26 @@ def new(slug: str):
     process = _process(slug)
     if not can(current_user, "proposals.create", process):
         return deny("proposals.create")
+    if services.proposal_limit_reached(current_user, process):  # say so before anything is written
+        return render_error(403, _("You have reached the limit of %(limit)d proposals in this process.",
+                                   limit=process.proposal_limit))
     form = NewProposalForm(body_max=process.proposal_body_max)
     _fill_choices(form, process)
     if form.validate_on_submit():
+        image = None
         try:
-            proposal = services.create_draft(current_user, process, form.proposal_data(), _image(form),
+            image = _image(form)
+            proposal = services.create_draft(current_user, process, form.proposal_data(), image,
                                              submission_key=form.submission_key.key)
         except DomainError as error:
             db.session.rollback()
+            discard_image(image)
             form.form_errors.append(str(error.message))
             return render_template("proposals/form.html", form=form, process=process, proposal=None), \
                 error.status_code if error.status_code in (400, 422) else 422
         db.session.commit()
+        if image and proposal.image != image:  # a resend: the first send's draft keeps the first photo
+            discard_image(image)
         # A second send of the same form gets the draft of the first (published since: its page).
         if not proposal.is_draft:
             return redirect(url_for("proposals.show", proposal_id=proposal.id))
@@ -272,14 +282,19 @@ def edit(proposal_id: int):
     form = ProposalForm(obj=proposal, body_max=process.proposal_body_max)
     _fill_choices(form, process)
     if form.validate_on_submit():
+        image, previous = None, proposal.image
         try:
-            services.update_proposal(current_user, proposal, form.proposal_data(), _image(form))
+            image = _image(form)
+            services.update_proposal(current_user, proposal, form.proposal_data(), image)
         except DomainError as error:
             db.session.rollback()
+            discard_image(image)
             form.form_errors.append(str(error.message))
             return render_template("proposals/form.html", form=form, process=process, proposal=proposal), \
                 error.status_code if error.status_code in (400, 403, 422) else 422
         db.session.commit()
+        if previous and proposal.image != previous:  # the replaced photo is shown nowhere now
+            discard_image(previous)
         if proposal.is_draft:
             return redirect(url_for("proposals.similar", proposal_id=proposal.id))
         flash(_("Your changes have been saved."), "success")
@@ -385,7 +400,7 @@ def staff_bulk_answer(slug: str):
         flash(_("Please check what you entered.") + " " + " ".join(
             str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(target)
-    ids = [int(v) for v in request.form.getlist("proposal_ids") if v.isdigit() and len(v) < 10]
+    ids = [i for i in (parse_id(v) for v in request.form.getlist("proposal_ids")) if i is not None]
     proposals = list(db.session.scalars(select(Proposal).where(Proposal.id.in_(ids),
                                                                Proposal.process_id == process.id)))
     if len(proposals) != len(set(ids)):

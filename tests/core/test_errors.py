@@ -153,11 +153,12 @@ def test_wrong_method_while_the_error_page_cannot_render_is_still_a_405(app, cli
 
 
 def _sample_url(rule) -> str:
+    from werkzeug.routing.converters import AnyConverter, NumberConverter
+
     values = {}
-    for name, converter in rule._converters.items():
-        kind = type(converter).__name__
-        values[name] = 1 if kind in ("IntegerConverter", "FloatConverter") else (
-            sorted(converter.items)[0] if kind == "AnyConverter" else "x")
+    for name, converter in rule._converters.items():  # isinstance: the app's <int:...> is a subclass
+        values[name] = 1 if isinstance(converter, NumberConverter) else (
+            sorted(converter.items)[0] if isinstance(converter, AnyConverter) else "x")
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -192,3 +192,20 @@ def test_image_and_location(client, csrf, login, make_user, make_process, db):
     bad["image"] = (io.BytesIO(b"not an image"), "x.png")
     assert client.post(new, data=bad, content_type="multipart/form-data").status_code == 422
     assert _count(db) == 1
+
+
+def test_at_the_limit_the_resident_is_told_before_writing(client, csrf, login, make_user, make_process,
+                                                          make_proposal, db):
+    process = make_process(proposal_limit=1)
+    resident = make_user(locale="en")
+    login(resident)
+    listing, new = f"/processes/{process.slug}/proposals", f"/processes/{process.slug}/proposals/new"
+    assert f'href="{new}"' in client.get(listing).get_data(as_text=True)
+    form = _form(new, csrf)  # the form as opened before the limit was reached
+    make_proposal(process, resident)
+    page = client.get(listing).get_data(as_text=True)
+    assert f'href="{new}"' not in page and "You have reached the limit of 1 proposals" in page
+    response = client.get(new)
+    assert response.status_code == 403 and "You have reached the limit of 1 proposals" in response.get_data(as_text=True)
+    assert client.post(new, data=form).status_code == 403
+    assert _count(db) == 1  # no draft stored beyond the limit
