@@ -39,12 +39,13 @@ def current_locale() -> str:
     return locale.language if locale else "ja"
 
 
-def format_datetime_local(value, fmt: str = "medium") -> str:
+def format_datetime_local(value, fmt: str | None = None) -> str:
+    """Date and time to the minute in both languages (seconds only clutter a comment or a notice)."""
     if value is None:
         return ""
     if current_locale() == "ja":
         return format_datetime(value, "y年M月d日 H:mm")
-    return format_datetime(value, fmt)
+    return format_datetime(value, fmt or "MMM d, y, h:mm a")
 
 
 def format_date_local(value, fmt: str = "long") -> str:

@@ -236,7 +236,7 @@ for definition in (
     dict(code="proposals_submitted", name_ja="提案数", name_en="Proposals submitted", tier="outcome_1",
          unit="count", definition="proposals published in the period (not hidden by moderation)",
          query=_proposals_submitted, available=HAS_PROPOSALS, scope_notes=_NOTES),
-    dict(code="supports_given", name_ja="賛同数", name_en="Supports given", tier="outcome_1", unit="count",
+    dict(code="supports_given", name_ja="賛成数", name_en="Supports given", tier="outcome_1", unit="count",
          definition="supports given in the period (net of withdrawals)", query=_supports_given,
          available=HAS_SUPPORTS, scope_notes=_VOTE_NOTES),
     dict(code="comments_posted", name_ja="コメント数", name_en="Comments posted", tier="outcome_1", unit="count",

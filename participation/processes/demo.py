@@ -24,7 +24,7 @@ def load(admin: User) -> None:
         "subtitle": "バス路線の見直しについて、ご意見・ご提案をお寄せください",
         "description": (
             "みどり市では、2027年度からの**地域公共交通計画**を策定しています。\n\n"
-            "- 第1段階：計画案の公開と提案の募集\n- 第2段階：地区説明会での説明と提案への賛同\n"
+            "- 第1段階：計画案の公開と提案の募集\n- 第2段階：地区説明会での説明と提案への賛成\n"
             "- 第3段階：すべての提案をどのように検討したかの公表"),
         "area_id": None, "group_id": None, "promoted": True,
         "start_date": today - timedelta(days=20), "end_date": today + timedelta(days=100),
@@ -38,7 +38,7 @@ def load(admin: User) -> None:
         "features": _features("proposals.create", "proposals.support", "proposals.endorse", "proposals.comment",
                               "surveys.answer")})
     services.add_phase(admin, bus, {
-        "title": "地区説明会", "description": "各地区で説明会を開きます。提案への賛同は引き続き受け付けます。",
+        "title": "地区説明会", "description": "各地区で説明会を開きます。提案への賛成は引き続き受け付けます。",
         "start_date": today + timedelta(days=21), "end_date": today + timedelta(days=60),
         "features": _features("proposals.support", "proposals.comment", "meetings.register")})
     services.add_phase(admin, bus, {

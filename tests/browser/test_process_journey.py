@@ -53,7 +53,7 @@ def test_resident_finds_the_active_phase_and_what_they_can_do(page, make_user, b
     # What you can do now: the active phase and exactly the actions it allows
     now = page.get_by_role("region", name="今できること")
     expect(now).to_contain_text("現在のフェーズ: 提案の募集")
-    expect(now.get_by_role("listitem")).to_have_text(["提案を投稿する", "提案に賛同する"])
+    expect(now.get_by_role("listitem")).to_have_text(["提案を投稿する", "提案に賛成する"])
     expect(now.get_by_role("link", name="ログインして参加する")).to_have_count(0)
     expect(now).not_to_contain_text("参加できません")
 
@@ -74,7 +74,7 @@ def test_guest_is_asked_to_sign_in_and_comes_back(page, make_user, bus_process):
     resident = make_user("resident")
     page.goto(f"/processes/{bus_process.slug}")
     now = page.get_by_role("region", name="今できること")
-    expect(now.get_by_role("listitem")).to_have_text(["提案を投稿する", "提案に賛同する"])
+    expect(now.get_by_role("listitem")).to_have_text(["提案を投稿する", "提案に賛成する"])
     now.get_by_role("link", name="ログインして参加する").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("ログイン")
     page.get_by_label("メールアドレス").fill(resident.email)

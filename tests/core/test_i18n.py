@@ -157,3 +157,12 @@ def test_local_today_and_fiscal_year(app):
     with time_machine.travel(datetime(2027, 3, 31, 15, 0, tzinfo=timezone.utc)):  # 2027-04-01 00:00 JST
         assert fiscal_year_of(local_today()) == 2027
     assert fiscal_year_of(date(2027, 3, 31)) == 2026
+
+
+def test_times_are_shown_to_the_minute_in_both_languages(app):
+    moment = datetime(2026, 11, 26, 12, 55, 52, tzinfo=timezone.utc)  # 21:55:52 in Tokyo
+    for lang, expected in (("ja", "2026年11月26日 21:55"), ("en", "Nov 26, 2026, 9:55\u202fPM")):
+        with app.test_request_context(headers={"Cookie": f"lang={lang}"}):
+            refresh()  # the locale chosen for this request, not one cached before it
+            shown = format_datetime_local(moment)
+            assert shown.replace("\u202f", " ") == expected.replace("\u202f", " ") and ":52" not in shown

@@ -25,7 +25,7 @@ def test_demo_backfills_history_and_the_dashboards_show_proposal_indicators(app,
     public = signed_in(None).get("/participation")
     assert public.status_code == 200
     html = public.get_data(as_text=True)
-    for name in ("提案数", "賛同数", "コメント数", "参加者数"):
+    for name in ("提案数", "賛成数", "コメント数", "参加者数"):
         assert name in html
     assert 'id="chart-supports_given-title"' in html
 
