@@ -1,7 +1,9 @@
 """Site-wide pages: home, policies, language switch, health check."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import text
 
@@ -37,14 +39,22 @@ def privacy():
 
 
 @bp.route("/language", methods=["POST"])
+@csrf.exempt  # checked below: a guest's choice is only a cookie on their own device
 def set_language():
-    """Works without JavaScript: a form of buttons. Sticks by cookie for guests and on the account for users."""
-    form = PostForm()
+    """Works without JavaScript: a form of buttons. Sticks by cookie for guests and on the account for users.
+
+    A page left open on a phone outlives its session, and with it the form's CSRF token. For a guest the
+    switch needs no token (it changes nothing but their own cookie), so the tap still works instead of
+    ending on an error page. The account's language is only changed with a valid token; without one the
+    page comes back, fresh, asking for one more tap."""
     lang = request.form.get("lang")
     target = safe_next(request.form.get("next"), url_for("core.home"))
-    if not form.validate_on_submit() or lang not in current_app.config["LANGUAGES"]:
+    if lang not in current_app.config["LANGUAGES"]:
         return redirect(target)
     if current_user.is_authenticated:
+        if not PostForm().validate_on_submit():
+            flash(_("Your form expired. Please try again."), "error")
+            return redirect(target)
         account_services.set_locale(current_user, lang)
         db.session.commit()
     response = redirect(target)

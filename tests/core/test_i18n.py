@@ -166,3 +166,24 @@ def test_times_are_shown_to_the_minute_in_both_languages(app):
             refresh()  # the locale chosen for this request, not one cached before it
             shown = format_datetime_local(moment)
             assert shown.replace("\u202f", " ") == expected.replace("\u202f", " ") and ":52" not in shown
+
+
+def test_a_guest_page_left_open_past_its_session_still_switches_language(client):
+    """The language buttons of a page whose session (and CSRF token) is gone: the tap works, no error page."""
+    response = client.post("/language", data={"lang": "en", "next": "/terms", "csrf_token": "expired.token"})
+    assert response.status_code == 302 and response.headers["Location"] == "/terms"
+    assert client.get_cookie("lang").value == "en"
+    assert '<html lang="en">' in page_text(client.get("/terms"))
+
+
+def test_an_account_language_changes_only_with_a_valid_token(client, db, login, make_user):
+    user = make_user(locale="ja")
+    login(user)
+    response = client.post("/language", data={"lang": "en", "next": "/terms"})
+    assert response.status_code == 302 and response.headers["Location"] == "/terms"
+    db.session.refresh(user)
+    assert user.locale == "ja"
+    assert "フォームの有効期限が切れました。もう一度お試しください。" in page_text(client.get("/terms"))
+    _switch(client, "en", "/terms")
+    db.session.refresh(user)
+    assert user.locale == "en"
