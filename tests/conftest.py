@@ -144,6 +144,15 @@ def csrf_from(response) -> str:
     return match.group(1) or match.group(2)
 
 
+def signed_in(app, user):
+    """A client of its own, signed in as `user` (for tests in which several people act at once)."""
+    client = app.test_client()
+    response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
+                                                     "csrf_token": csrf_from(client.get("/account/sign-in"))})
+    assert response.status_code == 302
+    return client
+
+
 @pytest.fixture
 def csrf(client):
     """csrf(path) -> a valid token for this client's session, read from the page as a browser would."""

@@ -10,18 +10,10 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from tests.conftest import TEST_PASSWORD, csrf_from
+from tests.conftest import csrf_from, signed_in
 
 HUGE = "99999999999999999999"  # more than any database integer column holds
 
-
-def signed_in(app, user):
-    """A client of its own, signed in as `user` (tests here act as several people at once)."""
-    client = app.test_client()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
-                                                     "csrf_token": csrf_from(client.get("/account/sign-in"))})
-    assert response.status_code == 302
-    return client
 
 
 def token(client) -> str:

@@ -13,20 +13,13 @@ from sqlalchemy import func, select
 from participation.jobs.runner import run_job
 from participation.notifications.models import Follow, Notification
 from participation.proposals.models import ProposalAnswer
-from tests.conftest import TEST_PASSWORD, csrf_from, mail_body
+from tests.conftest import csrf_from, signed_in, mail_body
 
 ANSWER = "来年度の予算で**実施します**。"
 START = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)        # 10:00 in Japan
 DUE = datetime(2026, 11, 26, 0, 0, tzinfo=timezone.utc)          # 2026-11-26 09:00 in Japan
 AFTER = datetime(2026, 11, 26, 0, 1, 10, tzinfo=timezone.utc)
 
-
-def signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
-                                                     "csrf_token": csrf_from(client.get("/account/sign-in"))})
-    assert response.status_code == 302
-    return client
 
 
 def notes(db, kind):

@@ -10,20 +10,13 @@ from sqlalchemy import select
 
 from participation.jobs.runner import run_job
 from participation.notifications.models import Notification
-from tests.conftest import TEST_PASSWORD, csrf_from, mail_body
+from tests.conftest import csrf_from, mail_body, signed_in
 
 START = datetime(2026, 11, 25, 1, 0, tzinfo=timezone.utc)        # 25 Nov 10:00 in Japan
 BEFORE_DUE = datetime(2026, 11, 25, 23, 59, tzinfo=timezone.utc)  # 26 Nov 08:59 in Japan
 AFTER_DUE = datetime(2026, 11, 26, 0, 1, tzinfo=timezone.utc)     # 26 Nov 09:01 in Japan
 PROCESS_ENDED = datetime(2026, 12, 1, 0, 30, tzinfo=timezone.utc)  # 1 Dec 09:30: the last phase ended on 30 Nov
 
-
-def _signed_in(app, user):
-    client = app.test_client()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
-                                                     "csrf_token": csrf_from(client.get("/account/sign-in"))})
-    assert response.status_code == 302
-    return client
 
 
 def test_scheduled_answer_reaches_the_author_and_the_feedback_page(app, db, make_user, make_process, make_proposal,
@@ -34,7 +27,7 @@ def test_scheduled_answer_reaches_the_author_and_the_feedback_page(app, db, make
                                         "start": date(2026, 11, 1), "end": date(2026, 11, 30)}])
         author = make_user(locale="ja")
         proposal = make_proposal(process, author, title="商店街に休憩用のベンチを置いてほしい")
-        staff = _signed_in(app, make_user("staff"))
+        staff = signed_in(app, make_user("staff"))
         url = f"/staff/proposals/{proposal.id}/answer"
         response = staff.post(url, data={"state_id": states["accepted"].id, "body": "来年度に**ベンチ10基**を設置します。",
                                          "cost": "300000", "execution_period": "2027年度", "publish": "schedule",

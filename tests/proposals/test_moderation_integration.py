@@ -9,19 +9,11 @@ from sqlalchemy import func, select
 from participation.moderation.models import AuditLog, Flag
 from participation.notifications.models import Notification
 from participation.proposals.models import Proposal, ProposalEndorsement, ProposalSupport
-from tests.conftest import TEST_PASSWORD, csrf_from, mail_body
+from tests.conftest import csrf_from, signed_in, mail_body
 
 TITLE = "商店街にベンチを置いてほしいという提案"
 BODY = "買い物の途中で休める場所がありません。通報されるための本文です。"
 
-
-def signed_in(app, user):
-    """A separate browser-like client signed in as `user`."""
-    client = app.test_client()
-    response = client.post("/account/sign-in", data={"email": user.email, "password": TEST_PASSWORD,
-                                                     "csrf_token": csrf_from(client.get("/account/sign-in"))})
-    assert response.status_code == 302
-    return client
 
 
 def flag(client, proposal_id, reason="spam"):
