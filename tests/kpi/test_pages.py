@@ -108,3 +108,17 @@ def test_stream_zip_yields_many_small_chunks(app, make_process):
     chunks = list(opendata.stream_zip())
     assert len(chunks) >= 3 and max(len(c) for c in chunks) < 64_000
     assert zipfile.ZipFile(io.BytesIO(b"".join(chunks))).testzip() is None
+
+
+def test_chart_text_is_readable_on_a_phone_and_values_never_overlap():
+    import re
+
+    from participation.kpi.charts import bar_chart
+
+    months = [f"{n}月" for n in (4, 5, 6, 7, 8, 9, 10, 11, 12, 1, 2, 3)]
+    small = str(bar_chart([(m, float(n)) for n, m in enumerate(months, start=10)], "参加者数", "c1"))
+    sizes = [int(size) for size in re.findall(r'font-size="(\d+)"', small)]
+    assert sizes and min(sizes) >= 12  # the viewBox is drawn about 1:1 on a 360 px phone
+    assert ">21<" in small and ">12月<" in small  # two-digit values fit over their bars
+    large = str(bar_chart([(m, 123456.0) for m in months], "賛成数", "c2"))
+    assert "123,456" not in large and ">12月<" in large  # too wide for a bar: left to the table beside it
