@@ -189,8 +189,7 @@ def api_tokens():
                            post_form=PostForm()), status
 
 
-# Bounded: a larger id cannot exist, and SQLite cannot even bind one (OverflowError, a 500).
-@bp.route("/admin/api-tokens/<int(max=2147483647):token_id>/revoke", methods=["POST"])
+@bp.route("/admin/api-tokens/<int:token_id>/revoke", methods=["POST"])
 @require("admin.api_tokens")
 def revoke_api_token(token_id: int):
     token = db.get_or_404(ApiToken, token_id)
