@@ -14,6 +14,7 @@ from participation.common.time import utcnow
 from participation.extensions import db
 from participation.kpi.periods import Period
 from participation.kpi.registry import FIELD, SUPPRESSION_THRESHOLD, Indicator
+from participation.kpi.spans import Span, bucket_key
 from participation.processes.models import Process
 
 RECORD_KEYS = (
@@ -66,33 +67,89 @@ def make_record(indicator: Indicator, period: Period, scope_type: str, scope_id,
     )))
 
 
+Cells = dict  # {(scope_id, dimension_value): (value, numerator, denominator)} of one period, before suppression
+
+
+def raw_figures(indicator: Indicator, span: Span, scope_type: str, scope_id: int | None = None) -> dict[str, Cells]:
+    """{bucket: cells} of one indicator and scope type over a span, as the SQL returned them."""
+    figure = indicator.query(span, scope_type).subquery("figure")
+    stmt = select(figure)
+    if scope_id is not None:
+        stmt = stmt.where(figure.c.scope_id == scope_id)
+    raw: dict[str, Cells] = {}
+    for row in span.execute(stmt).mappings():
+        sid = None if row["scope_id"] is None else str(row["scope_id"])
+        dim = str(row["dimension_value"]) if indicator.dimension else None
+        cells = raw.setdefault(str(row["bucket"]), {})
+        value = (row.get("value"), row.get("numerator"), row.get("denominator"))
+        if indicator.cumulative and (sid, dim) in cells:  # the query's parts give several changes per cell
+            value = _add(cells[(sid, dim)], value)
+        cells[(sid, dim)] = value
+    if indicator.cumulative:
+        return _running_totals(raw, span)
+    return raw
+
+
+def _add(left: tuple, right: tuple) -> tuple:
+    return tuple(None if a is None and b is None else (a or 0) + (b or 0) for a, b in zip(left, right))
+
+
+def _running_totals(changes: dict[str, Cells], span: Span) -> dict[str, Cells]:
+    """Each period's cells: the sum of every change up to (and including) its bucket."""
+    totals: Cells = {}
+    ordered = sorted(changes)
+    result, i = {}, 0
+    for period in span.periods:
+        key = bucket_key(period)
+        while i < len(ordered) and ordered[i] <= key:
+            for cell, value in changes[ordered[i]].items():
+                totals[cell] = _add(totals[cell], value) if cell in totals else value
+            i += 1
+        result[key] = dict(totals)
+    return result
+
+
+def sum_of_days(days: dict[str, Cells], period: Period) -> Cells:
+    """An additive indicator's cells for a month or year, added up from its days' cells."""
+    total: Cells = {}
+    first, last = period.start.isoformat(), period.end.isoformat()
+    for key, cells in days.items():
+        if first <= key <= last:
+            for cell, value in cells.items():
+                total[cell] = _add(total[cell], value) if cell in total else value
+    return total
+
+
+def dimension_values(indicator: Indicator, cells: Cells, known: list | None = None) -> list:
+    """Every value of the indicator's breakdown (the catalogue's, then any other the data holds).
+
+    `known`: the catalogue's values when the caller has already read them."""
+    if not indicator.dimension:
+        return [None]
+    if known is None:
+        known = list(indicator.dimension_values() if indicator.dimension_values else [])
+    return known + sorted({k[1] for k in cells} - set(known))
+
+
+def published_cells(indicator: Indicator, cells: Cells, entities, dims: list):
+    """(scope_id, scope_name, dimension_value, published) of every entity and dimension value, zeros
+    filled in and small cells suppressed."""
+    for sid, name in entities:
+        for dim in dims:
+            value, numerator, denominator = cells.get((sid, dim)) or (None, None, None)
+            yield sid, name, dim, suppress(indicator, value, numerator, denominator)
+
+
 def evaluate(indicator: Indicator, period: Period, scope_type: str, scope_id: int | None = None,
              computed_at: datetime | None = None) -> list[dict]:
     """Published records of one indicator for one period and scope type (optionally one entity)."""
     if scope_type not in indicator.scopes:
         return []
     computed_at = computed_at or utcnow()
-    figure = indicator.query(period, scope_type).subquery("figure")
-    stmt = select(figure)
-    if scope_id is not None:
-        stmt = stmt.where(figure.c.scope_id == scope_id)
-    raw: dict[tuple, dict] = {}
-    for row in db.session.execute(stmt).mappings():
-        sid = None if row["scope_id"] is None else str(row["scope_id"])
-        dim = str(row["dimension_value"]) if indicator.dimension else None
-        raw[(sid, dim)] = row
-
+    with Span.single(period) as span:
+        cells = raw_figures(indicator, span, scope_type, scope_id).get(bucket_key(period), {})
     # Only the scope's public entities: figures of an unpublished process (or of a deleted area) never leave.
     entities = scope_entities(scope_type, scope_id)
-    dims: list = [None]
-    if indicator.dimension:
-        dims = list(indicator.dimension_values() if indicator.dimension_values else [])
-        dims += sorted({k[1] for k in raw} - set(dims))
-
-    records = []
-    for sid, name in entities:
-        for dim in dims:
-            row = raw.get((sid, dim)) or {}
-            published = suppress(indicator, row.get("value"), row.get("numerator"), row.get("denominator"))
-            records.append(make_record(indicator, period, scope_type, sid, name, dim, published, computed_at))
-    return records
+    return [make_record(indicator, period, scope_type, sid, name, dim, published, computed_at)
+            for sid, name, dim, published in published_cells(indicator, cells, entities,
+                                                             dimension_values(indicator, cells))]

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import Boolean, Integer, String, Table, and_, case, cast, column, func, null, or_, select, table
+from sqlalchemy import (Boolean, Integer, String, Table, and_, case, cast, column, func, literal_column, null, select,
+                        table, union_all)
 from sqlalchemy.sql import Select
 
 from participation.common.models import UTCDateTime
 from participation.kpi.actions import register_action_source
 from participation.kpi.opendata import register_open_data
-from participation.kpi.periods import Period
-from participation.kpi.registry import SCOPE_TYPES, Indicator, in_period, register, scoped
+from participation.kpi.registry import SCOPE_TYPES, Indicator, register, scoped
 from participation.kpi.sql import days_between, median_select
 from participation.processes.models import Process
 
@@ -120,53 +120,58 @@ register_action_source("comment", _comment_actions, HAS_COMMENTS)
 
 
 # --- counts ----------------------------------------------------------------------------------
-def _proposals_submitted(period: Period, scope_type: str) -> Select:
+def _proposals_submitted(span, scope_type: str) -> Select:
     p = TABLES.proposals
-    stmt = (select(func.count(p.c.id).label("value")).select_from(p)
-            .where(in_period(p.c.published_at, period), p.c.hidden_at.is_(None)))
+    when = (span.where(p.c.published_at), p.c.hidden_at.is_(None))
     if scope_type == "area":
         area = _proposal_area(p)
-        return (select(area.label("scope_id"), func.count(p.c.id).label("value"))
+        stmt = (select(area.label("scope_id"), func.count(p.c.id).label("value"))
                 .select_from(p.join(Process, Process.id == p.c.process_id))
-                .where(in_period(p.c.published_at, period), p.c.hidden_at.is_(None), area.is_not(None))
-                .group_by(area))
-    return _by_scope(stmt, scope_type, p.c.process_id, None)
+                .where(*when, area.is_not(None)).group_by(area))
+    else:
+        stmt = _by_scope(select(func.count(p.c.id).label("value")).select_from(p).where(*when),
+                         scope_type, p.c.process_id, None)
+    return span.by_bucket(stmt, p.c.published_at)
 
 
-def _supports_given(period: Period, scope_type: str) -> Select:
+def _supports_given(span, scope_type: str) -> Select:
     s, p = TABLES.supports, TABLES.proposals
     if scope_type == "platform":  # no join needed
-        return (select(func.count(s.c.id).label("value"), null().label("scope_id"))
-                .where(in_period(s.c.created_at, period)))
-    stmt = (select(func.count(s.c.id).label("value")).select_from(s.join(p, p.c.id == s.c.proposal_id))
-            .where(in_period(s.c.created_at, period)))
-    return _by_scope(stmt, scope_type, p.c.process_id, Process.area_id)
+        stmt = (select(func.count(s.c.id).label("value"), null().label("scope_id"))
+                .where(span.where(s.c.created_at)))
+    else:
+        stmt = (select(func.count(s.c.id).label("value")).select_from(s.join(p, p.c.id == s.c.proposal_id))
+                .where(span.where(s.c.created_at)))
+        stmt = _by_scope(stmt, scope_type, p.c.process_id, Process.area_id)
+    return span.by_bucket(stmt, s.c.created_at)
 
 
-def _comments_posted(period: Period, scope_type: str) -> Select:
+def _comments_posted(span, scope_type: str) -> Select:
     c = TABLES.comments
     stmt = (select(func.count(c.c.id).label("value")).select_from(c)
-            .where(in_period(c.c.created_at, period), c.c.deleted_at.is_(None), c.c.hidden_at.is_(None)))
+            .where(span.where(c.c.created_at), c.c.deleted_at.is_(None), c.c.hidden_at.is_(None)))
     if scope_type == "process":
         stmt = stmt.where(c.c.process_id.is_not(None))
-    return _by_scope(stmt, scope_type, c.c.process_id, Process.area_id)
+    return span.by_bucket(_by_scope(stmt, scope_type, c.c.process_id, Process.area_id), c.c.created_at)
 
 
-def _answers_in(period: Period):
+def _answers_in(span):
     a, p = TABLES.answers, TABLES.proposals
-    return a.join(p, p.c.id == a.c.proposal_id), in_period(a.c.published_at, period)
+    return a.join(p, p.c.id == a.c.proposal_id), span.where(a.c.published_at)
 
 
-def _proposals_answered(period: Period, scope_type: str) -> Select:
+def _proposals_answered(span, scope_type: str) -> Select:
     a, p = TABLES.answers, TABLES.proposals
-    joined, when = _answers_in(period)
-    stmt = select(func.count(a.c.id).label("value")).select_from(joined).where(when)
+    joined, when = _answers_in(span)
     if scope_type == "area":
         area = _proposal_area(p)
-        return (select(area.label("scope_id"), func.count(a.c.id).label("value"))
+        stmt = (select(area.label("scope_id"), func.count(a.c.id).label("value"))
                 .select_from(joined.join(Process, Process.id == p.c.process_id))
                 .where(when, area.is_not(None)).group_by(area))
-    return _by_scope(stmt, scope_type, p.c.process_id, None)
+    else:
+        stmt = _by_scope(select(func.count(a.c.id).label("value")).select_from(joined).where(when),
+                         scope_type, p.c.process_id, None)
+    return span.by_bucket(stmt, a.c.published_at)
 
 
 # --- outcome tier 2 -------------------------------------------------------------------------
@@ -177,42 +182,60 @@ def _scope_of_proposal(scope_type: str):
     return p.c.process_id if scope_type == "process" else None
 
 
-def _proposal_answer_rate(period: Period, scope_type: str) -> Select:
+def _proposal_answer_rate(span, scope_type: str) -> Select:
+    """Changes over time: a (visible) proposal counts in the denominator from its publication, in the
+    numerator from its answer's publication (if later), and leaves both when withdrawn."""
     p, a = TABLES.proposals, TABLES.answers
-    answered = case((and_(a.c.id.is_not(None), a.c.published_at < period.end_utc), 1), else_=0)
     key = _scope_of_proposal(scope_type)
-    columns = [(key if key is not None else null()).label("scope_id"),
-               func.coalesce(func.sum(answered), 0).label("numerator"), func.count(p.c.id).label("denominator")]
+    scope = (key if key is not None else null()).label("scope_id")
+    answered_at = case((a.c.published_at > p.c.published_at, a.c.published_at), else_=p.c.published_at)
     source = p.outerjoin(a, a.c.proposal_id == p.c.id)
     if scope_type == "area":
         source = source.join(Process, Process.id == p.c.process_id)
-    stmt = (select(*columns).select_from(source)
-            .where(p.c.published_at < period.end_utc, p.c.hidden_at.is_(None),
-                   or_(p.c.withdrawn_at.is_(None), p.c.withdrawn_at >= period.end_utc)))
+    visible = [p.c.published_at.is_not(None), p.c.hidden_at.is_(None)]
     if key is not None:
-        stmt = stmt.where(key.is_not(None)).group_by(key)
-    return stmt
+        visible.append(key.is_not(None))
+    # Withdrawn before it would start counting: it never counts (so its -1 must not be added either).
+    never = and_(p.c.withdrawn_at.is_not(None), p.c.withdrawn_at < p.c.published_at)
+    never_answered = and_(p.c.withdrawn_at.is_not(None), p.c.withdrawn_at < answered_at)
+    changes = [
+        # (instant, numerator change, denominator change, condition)
+        (p.c.published_at, 0, 1, [~never]),
+        (answered_at, 1, 0, [a.c.published_at.is_not(None), ~never_answered]),
+        (p.c.withdrawn_at, 0, -1, [p.c.withdrawn_at.is_not(None), ~never]),
+        (p.c.withdrawn_at, -1, 0, [p.c.withdrawn_at.is_not(None), a.c.published_at.is_not(None), ~never_answered]),
+    ]
+    parts = []
+    for instant, numerator, denominator, condition in changes:
+        stmt = (select(scope, func.sum(literal_column(str(numerator))).label("numerator"),
+                       func.sum(literal_column(str(denominator))).label("denominator"))
+                .select_from(source).where(*visible, *condition, span.before_end(instant)))
+        if key is not None:
+            stmt = stmt.group_by(key)
+        parts.append(span.by_bucket(stmt, instant))
+    return union_all(*parts)
 
 
-def _median_days_to_answer(period: Period, scope_type: str) -> Select:
+def _median_days_to_answer(span, scope_type: str) -> Select:
     a, p = TABLES.answers, TABLES.proposals
-    joined, when = _answers_in(period)
+    joined, when = _answers_in(span)
     key = _scope_of_proposal(scope_type)
     if scope_type == "area":
         joined = joined.join(Process, Process.id == p.c.process_id)
     days = days_between(a.c.published_at, p.c.published_at, _dialect())
-    source = (select((key if key is not None else null()).label("scope_id"), days.label("days"))
+    source = (select((key if key is not None else null()).label("scope_id"), days.label("days"),
+                     span.bucket(a.c.published_at).label("bucket"))
               .select_from(joined).where(when, p.c.published_at.is_not(None)))
     if key is not None:
         source = source.where(key.is_not(None))
     source = source.subquery("answer_days")
-    median = median_select(source, source.c.days, [source.c.scope_id], _dialect()).subquery("median")
-    return select(median.c.g0.label("scope_id"), median.c.value)
+    median = median_select(source, source.c.days, [source.c.bucket, source.c.scope_id], _dialect()).subquery("median")
+    return select(median.c.g0.label("bucket"), median.c.g1.label("scope_id"), median.c.value)
 
 
-def _proposal_adoption_rate(period: Period, scope_type: str) -> Select:
+def _proposal_adoption_rate(span, scope_type: str) -> Select:
     a, p, s = TABLES.answers, TABLES.proposals, TABLES.states
-    joined, when = _answers_in(period)
+    joined, when = _answers_in(span)
     joined = joined.join(s, s.c.id == a.c.state_id)
     key = _scope_of_proposal(scope_type)
     if scope_type == "area":
@@ -223,7 +246,7 @@ def _proposal_adoption_rate(period: Period, scope_type: str) -> Select:
             .select_from(joined).where(when))
     if key is not None:
         stmt = stmt.where(key.is_not(None)).group_by(key)
-    return stmt
+    return span.by_bucket(stmt, a.c.published_at)
 
 
 _NOTES = {"process": "the proposal's process", "area": "the proposal's area, else its process's area"}
@@ -231,28 +254,28 @@ _VOTE_NOTES = {"process": "process of the supported proposal", "area": "area of 
 
 for definition in (
     dict(code="proposals_answered", name_ja="公式回答数", name_en="Proposals answered", tier="output", unit="count",
-         definition="official answers published in the period", query=_proposals_answered, available=HAS_ANSWERS,
+         definition="official answers published in the period", query=_proposals_answered, additive=True, available=HAS_ANSWERS,
          scope_notes=_NOTES),
     dict(code="proposals_submitted", name_ja="提案数", name_en="Proposals submitted", tier="outcome_1",
          unit="count", definition="proposals published in the period (not hidden by moderation)",
-         query=_proposals_submitted, available=HAS_PROPOSALS, scope_notes=_NOTES),
+         query=_proposals_submitted, additive=True, available=HAS_PROPOSALS, scope_notes=_NOTES),
     dict(code="supports_given", name_ja="賛成数", name_en="Supports given", tier="outcome_1", unit="count",
-         definition="supports given in the period (net of withdrawals)", query=_supports_given,
+         definition="supports given in the period (net of withdrawals)", query=_supports_given, additive=True,
          available=HAS_SUPPORTS, scope_notes=_VOTE_NOTES),
     dict(code="comments_posted", name_ja="コメント数", name_en="Comments posted", tier="outcome_1", unit="count",
-         definition="visible comments posted in the period", query=_comments_posted, available=HAS_COMMENTS,
+         definition="visible comments posted in the period", query=_comments_posted, additive=True, available=HAS_COMMENTS,
          scope_notes={"process": "the comment's process", "area": "area of the comment's process"}),
     dict(code="proposal_answer_rate", name_ja="提案への回答率", name_en="Proposal answer rate", tier="outcome_2",
          unit="ratio", definition="published proposals with a published official answer / published proposals "
                                   "(cumulative at period end)",
-         query=_proposal_answer_rate, available=HAS_ANSWERS, scope_notes=_NOTES),
+         query=_proposal_answer_rate, cumulative=True, available=HAS_ANSWERS, scope_notes=_NOTES),
     dict(code="median_days_to_answer", name_ja="回答までの日数（中央値）", name_en="Median days to answer",
          tier="outcome_2", unit="days",
          definition="median days from publication to published answer, answers published in the period",
          query=_median_days_to_answer, available=HAS_ANSWERS, scope_notes=_NOTES),
     dict(code="proposal_adoption_rate", name_ja="提案の採用率", name_en="Proposal adoption rate", tier="outcome_2",
          unit="ratio", definition="accepted / answered, answers published in the period",
-         query=_proposal_adoption_rate, available=HAS_ANSWERS, scope_notes=_NOTES),
+         query=_proposal_adoption_rate, additive=True, available=HAS_ANSWERS, scope_notes=_NOTES),
 ):
     register(Indicator(scopes=SCOPE_TYPES, **definition))
 

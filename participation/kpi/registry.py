@@ -1,12 +1,19 @@
 """The KPI catalogue: every indicator defined once, here.
 
 An indicator is a code, names, tier, unit, definition, the scopes it supports and a `query`:
-query(period, scope_type) -> a SQLAlchemy Core select that aggregates in SQL and returns labelled columns
+query(span, scope_type) -> a SQLAlchemy Core select that aggregates in SQL and returns labelled columns
 
+    bucket                            the period of the row: span.by_bucket(stmt, instant) adds it
     scope_id                          NULL for platform, the process / area id otherwise
     dimension_value                   only for breakdowns
     value                             count / persons / days indicators
     numerator, denominator            ratio indicators (the engine divides)
+
+A span (spans.py) is one period, or a run of periods computed together by a rebuild; queries filter
+with span.where(instant) and take the people who acted from span.participants(scope_type).
+`additive` figures of a month or year are the sums of their days' (a rebuild adds them up instead of
+querying again); `cumulative` queries return changes (+1/-1) over all time up to the span's end and
+the engine adds them up to each period's end.
 
 Adding an indicator = one `register(Indicator(...))` call (in this module, or in the feature package
 that owns its source). Scope choices are written in `scope_notes` and shown on the staff page.
@@ -16,13 +23,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from sqlalchemy import and_, case, func, null, select
+from sqlalchemy import case, func, null, select
 from sqlalchemy.sql import Select
 
 from participation.accounts.models import AGE_BANDS, UNDER_40_BANDS, Area, ParticipantProfile, User
-from participation.common.time import local_today, utcnow
 from participation.kpi.actions import actions, has_actions
-from participation.kpi.periods import Period
 from participation.processes.models import Process
 
 FIELD = "運営体制/住民参画"
@@ -50,13 +55,17 @@ class Indicator:
     unit: str
     definition: str
     scopes: tuple[str, ...]
-    query: Callable[[Period, str], Select]
+    query: Callable[[object, str], Select]
     scope_notes: dict[str, str] = field(default_factory=dict)
     # Breakdowns: the dimension name and every value it can take (rows are filled with zeros).
     dimension: str | None = None
     dimension_values: Callable[[], list[str]] | None = None
     # Ratios whose numerator and denominator count people are suppressed when either is < 5.
     ratio_of_persons: bool = False
+    # A month's (year's) figure is the sum of its days' figures: counts of events, and ratios of such counts.
+    additive: bool = False
+    # The query returns changes over all time; the figure is their running sum at each period's end.
+    cumulative: bool = False
     # Whether the source of this indicator exists in this installation.
     available: Callable[[], bool] = lambda: True
 
@@ -103,37 +112,19 @@ def scoped(scope_type: str, *, process_col=None, area_col=None):
     return column.label("scope_id")
 
 
-def in_period(column, period: Period):
-    return and_(column >= period.start_utc, column < period.end_utc)
-
-
-def participants_in(period: Period, scope_type: str):
-    """Distinct (scope_id, user_id) pairs of people who acted in the period.
-
-    platform: everyone; process: per process of the action; area: per participant's consented area
-    (people without a consented area are not in any area row)."""
-    a = actions("period_actions", with_process=scope_type == "process")
-    where = [in_period(a.c.occurred_at, period)]
-    if scope_type == "area":
-        stmt = (select(ParticipantProfile.area_id.label("scope_id"), a.c.user_id)
-                .join(ParticipantProfile, ParticipantProfile.user_id == a.c.user_id)
-                .where(*where, ParticipantProfile.area_consented_at.is_not(None),
-                       ParticipantProfile.area_id.is_not(None)))
-    elif scope_type == "process":
-        stmt = select(a.c.process_id.label("scope_id"), a.c.user_id).where(*where, a.c.process_id.is_not(None))
-    else:
-        stmt = select(null().label("scope_id"), a.c.user_id).where(*where)
-    return stmt.distinct().subquery("participants")
+def by_scope(stmt: Select, people) -> Select:
+    """Group a select over span.participants() by bucket and scope."""
+    return stmt.group_by(people.c.bucket, people.c.scope_id)
 
 
 # --- output ----------------------------------------------------------------------------------
-def _processes_open(period: Period, scope_type: str) -> Select:
-    # A period still under way (the current month or fiscal year) is measured as of today.
-    as_of = min(period.end, local_today())
-    until = min(period.end_utc, utcnow())
-    stmt = (select(scoped(scope_type, area_col=Process.area_id), func.count(Process.id).label("value"))
-            .where(Process.published_at.is_not(None), Process.published_at < until,
-                   Process.start_date <= as_of, Process.end_date >= as_of))
+def _processes_open(span, scope_type: str) -> Select:
+    # A period still under way (the current month or fiscal year) is measured as of today (calendar.as_of).
+    cal = span.calendar()
+    open_then = (Process.published_at.is_not(None) & (Process.published_at < cal.c.until)
+                 & (Process.start_date <= cal.c.as_of) & (Process.end_date >= cal.c.as_of))
+    stmt = (select(cal.c.bucket, scoped(scope_type, area_col=Process.area_id), func.count(Process.id).label("value"))
+            .select_from(cal).join(Process, open_then).group_by(cal.c.bucket))
     return stmt.group_by(Process.area_id) if scope_type == "area" else stmt
 
 
@@ -146,26 +137,26 @@ register(Indicator(
 
 
 # --- outcome tier 1 --------------------------------------------------------------------------
-def _new_registrations(period: Period, scope_type: str) -> Select:
+def _new_registrations(span, scope_type: str) -> Select:
     stmt = select(scoped(scope_type, area_col=ParticipantProfile.area_id), func.count(User.id).label("value"))
     if scope_type == "area":
         stmt = (stmt.join(ParticipantProfile, ParticipantProfile.user_id == User.id)
                 .where(ParticipantProfile.area_consented_at.is_not(None), ParticipantProfile.area_id.is_not(None))
                 .group_by(ParticipantProfile.area_id))
-    return stmt.where(in_period(User.created_at, period))
+    return span.by_bucket(stmt.where(span.where(User.created_at)), User.created_at)
 
 
 register(Indicator(
     code="new_registrations", name_ja="新規登録者数", name_en="New registrations", tier="outcome_1",
     unit="persons", definition="accounts created in the period",
-    scopes=("platform", "area"), query=_new_registrations,
+    scopes=("platform", "area"), query=_new_registrations, additive=True,
     scope_notes={"area": "the account's consented area (accounts without one are in no area row)"},
 ))
 
 
-def _participants(period: Period, scope_type: str) -> Select:
-    p = participants_in(period, scope_type)
-    return select(p.c.scope_id, func.count(p.c.user_id).label("value")).group_by(p.c.scope_id)
+def _participants(span, scope_type: str) -> Select:
+    p = span.participants(scope_type)
+    return by_scope(select(p.c.bucket, p.c.scope_id, func.count(p.c.user_id).label("value")), p)
 
 
 register(Indicator(
@@ -178,17 +169,11 @@ register(Indicator(
 ))
 
 
-def _repeat_participation_rate(period: Period, scope_type: str) -> Select:
-    p = participants_in(period, scope_type)
-    earlier = actions("earlier_actions", with_process=False)
-    # EXISTS per participant (index on each source's user column) instead of building the set of
-    # everyone who ever acted before the period.
-    acted_before = (select(earlier.c.user_id)
-                    .where(earlier.c.user_id == p.c.user_id, earlier.c.occurred_at < period.start_utc)
-                    .exists())
-    return (select(p.c.scope_id, func.coalesce(func.sum(case((acted_before, 1), else_=0)), 0).label("numerator"),
-                   func.count(p.c.user_id).label("denominator"))
-            .group_by(p.c.scope_id))
+def _repeat_participation_rate(span, scope_type: str) -> Select:
+    p = span.participants(scope_type)
+    repeat = func.coalesce(func.sum(case((span.acted_before(p), 1), else_=0)), 0)
+    return by_scope(select(p.c.bucket, p.c.scope_id, repeat.label("numerator"),
+                           func.count(p.c.user_id).label("denominator")), p)
 
 
 register(Indicator(
@@ -201,18 +186,11 @@ register(Indicator(
 ))
 
 
-def _with_age_band(p):
-    return (ParticipantProfile.user_id == p.c.user_id, ParticipantProfile.age_band_consented_at.is_not(None),
-            ParticipantProfile.age_band.is_not(None))
-
-
-def _under_40_share(period: Period, scope_type: str) -> Select:
-    p = participants_in(period, scope_type)
-    on, *consented = _with_age_band(p)
-    under = func.sum(case((ParticipantProfile.age_band.in_(UNDER_40_BANDS), 1), else_=0))
-    return (select(p.c.scope_id, func.coalesce(under, 0).label("numerator"),
-                   func.count(p.c.user_id).label("denominator"))
-            .select_from(p.join(ParticipantProfile, on)).where(*consented).group_by(p.c.scope_id))
+def _under_40_share(span, scope_type: str) -> Select:
+    p = span.participants(scope_type)
+    under = func.sum(case((p.c.age_band.in_(UNDER_40_BANDS), 1), else_=0))
+    return by_scope(select(p.c.bucket, p.c.scope_id, func.coalesce(under, 0).label("numerator"),
+                           func.count(p.c.user_id).label("denominator")).where(p.c.age_band.is_not(None)), p)
 
 
 register(Indicator(
@@ -224,13 +202,11 @@ register(Indicator(
 ))
 
 
-def _by_age_band(period: Period, scope_type: str) -> Select:
-    p = participants_in(period, scope_type)
-    on, *consented = _with_age_band(p)
-    return (select(p.c.scope_id, ParticipantProfile.age_band.label("dimension_value"),
-                   func.count(p.c.user_id).label("value"))
-            .select_from(p.join(ParticipantProfile, on)).where(*consented)
-            .group_by(p.c.scope_id, ParticipantProfile.age_band))
+def _by_age_band(span, scope_type: str) -> Select:
+    p = span.participants(scope_type)
+    stmt = (select(p.c.bucket, p.c.scope_id, p.c.age_band.label("dimension_value"),
+                   func.count(p.c.user_id).label("value")).where(p.c.age_band.is_not(None)))
+    return by_scope(stmt, p).group_by(p.c.age_band)
 
 
 register(Indicator(
@@ -248,13 +224,11 @@ def _area_ids() -> list[str]:
     return [str(i) for i in db.session.scalars(select(Area.id).order_by(Area.position, Area.id))]
 
 
-def _by_area(period: Period, scope_type: str) -> Select:
-    p = participants_in(period, scope_type)
-    return (select(p.c.scope_id, ParticipantProfile.area_id.label("dimension_value"),
-                   func.count(p.c.user_id).label("value"))
-            .select_from(p.join(ParticipantProfile, ParticipantProfile.user_id == p.c.user_id))
-            .where(ParticipantProfile.area_consented_at.is_not(None), ParticipantProfile.area_id.is_not(None))
-            .group_by(p.c.scope_id, ParticipantProfile.area_id))
+def _by_area(span, scope_type: str) -> Select:
+    p = span.participants(scope_type)
+    stmt = (select(p.c.bucket, p.c.scope_id, p.c.area_id.label("dimension_value"),
+                   func.count(p.c.user_id).label("value")).where(p.c.area_id.is_not(None)))
+    return by_scope(stmt, p).group_by(p.c.area_id)
 
 
 register(Indicator(
@@ -266,11 +240,16 @@ register(Indicator(
 ))
 
 
-def _mobile_share(period: Period, scope_type: str) -> Select:
+def _mobile_share(span, scope_type: str) -> Select:
+    if not span.is_single:  # a series counts from the span's table of actions per day
+        counts = span.action_counts(scope_type).subquery("action_counts")
+        return select(counts.c.bucket, counts.c.scope_id, counts.c.mobile_actions.label("numerator"),
+                      counts.c.actions.label("denominator"))
     a = actions("period_actions", with_process=scope_type != "platform")
     mobile = func.coalesce(func.sum(case((a.c.from_mobile.is_(True), 1), else_=0)), 0)
     stmt = select(scoped(scope_type, process_col=a.c.process_id, area_col=Process.area_id),
-                  mobile.label("numerator"), func.count().label("denominator")).where(in_period(a.c.occurred_at, period))
+                  mobile.label("numerator"), func.count().label("denominator")).where(span.where(a.c.occurred_at))
+    stmt = span.by_bucket(stmt, a.c.occurred_at)
     if scope_type == "area":
         stmt = stmt.join(Process, Process.id == a.c.process_id).where(Process.area_id.is_not(None))
         return stmt.group_by(Process.area_id)
@@ -282,6 +261,6 @@ def _mobile_share(period: Period, scope_type: str) -> Select:
 register(Indicator(
     code="mobile_share", name_ja="スマートフォンからの参加の割合", name_en="Share of actions from a phone",
     tier="outcome_1", unit="ratio", definition="share of participation actions made from a phone",
-    scopes=SCOPE_TYPES, query=_mobile_share, available=has_actions,
+    scopes=SCOPE_TYPES, query=_mobile_share, available=has_actions, additive=True,
     scope_notes={"process": "process of the action", "area": "area of the action's process"},
 ))

@@ -20,10 +20,12 @@ from participation.common.time import utcnow
 from participation.extensions import db
 from participation.kpi import periods as P
 from participation.kpi import proposal_indicators  # noqa: F401  (registers the proposal/comment indicators)
-from participation.kpi.engine import evaluate, make_record, scope_entities
+from participation.kpi.engine import (dimension_values, evaluate, make_record, published_cells, raw_figures,
+                                      scope_entities, sum_of_days)
 from participation.kpi.models import ApiToken, KpiSnapshot, PushAttempt
 from participation.kpi.periods import Period
 from participation.kpi.registry import INDICATORS, SCOPE_TYPES, available_indicators
+from participation.kpi.spans import Span, bucket_key
 from participation.moderation.services import record_audit
 
 Scope = tuple[str, int | None]  # (scope_type, scope_id or None for every entity)
@@ -62,18 +64,22 @@ def _row(record: dict, published_at: datetime, period: Period) -> dict:
     }
 
 
+def _replace_period(period: Period, rows: list[dict]) -> None:
+    db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.period_type == period.type,
+                                                 KpiSnapshot.period_start == period.start))
+    if rows:
+        db.session.execute(KpiSnapshot.__table__.insert(), rows)
+
+
 def snapshot(period: Period, now: datetime | None = None, *, commit: bool = True) -> list[dict]:
     """Compute every available indicator for every scope and replace the period's stored rows,
     in one transaction, marking them published. Running it twice leaves the same rows.
 
-    commit=False leaves the commit to the caller (a rebuild commits many periods at once)."""
+    commit=False leaves the commit to the caller."""
     now = now or utcnow()
     records = compute(None, period, ALL_SCOPES, computed_at=now)
     try:
-        db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.period_type == period.type,
-                                                     KpiSnapshot.period_start == period.start))
-        if records:
-            db.session.execute(KpiSnapshot.__table__.insert(), [_row(r, now, period) for r in records])
+        _replace_period(period, [_row(r, now, period) for r in records])
         if commit:
             db.session.commit()
     except Exception:
@@ -88,7 +94,73 @@ def periods_to_rebuild(start: date, end: date) -> list[Period]:
 
 
 def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None = None) -> int:
-    """Snapshot every period of periods_to_rebuild(); one commit per batch of periods, not per period."""
+    """Snapshot every period of periods_to_rebuild(), committing every REBUILD_COMMIT_EVERY periods.
+
+    Each period type is computed as one series (one query per indicator and scope for all its periods)
+    where the database can bucket local days in SQL; otherwise period by period."""
+    if not Span.series_possible(db.session.get_bind().dialect.name, start, end):
+        return _rebuild_period_by_period(start, end, on_period)
+    now = utcnow()
+    indicators = available_indicators()
+    entities = {scope_type: scope_entities(scope_type) for scope_type in SCOPE_TYPES}
+    known_dims = {ind.code: list(ind.dimension_values()) for ind in indicators if ind.dimension_values}
+    days: dict[tuple[str, str], dict] = {}  # additive indicators' day cells: months and years add them up
+    count = 0
+    try:
+        for kind in ("day", "month", "fiscal_year"):
+            periods = P.covering(kind, start, end)
+            figures = _series_figures(indicators, periods, days, start, end)
+            for period in periods:
+                rows = []
+                for indicator in indicators:
+                    for scope_type in indicator.scopes:
+                        cells = figures[(indicator.code, scope_type)].get(bucket_key(period), {})
+                        dims = dimension_values(indicator, cells, known_dims.get(indicator.code))
+                        rows.extend(_cell_row(indicator, period, scope_type, sid, dim, published, now)
+                                    for sid, _name, dim, published in
+                                    published_cells(indicator, cells, entities[scope_type], dims))
+                _replace_period(period, rows)
+                count += 1
+                if count % REBUILD_COMMIT_EVERY == 0:
+                    db.session.commit()
+                if on_period:
+                    on_period(period)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    return count
+
+
+def _series_figures(indicators, periods: list[Period], days: dict, start: date, end: date) -> dict:
+    """{(code, scope_type): {bucket: cells}} of every indicator over consecutive periods of one type."""
+    kind = periods[0].type
+    covered = periods[0].start >= start and periods[-1].end <= end  # the day figures hold these periods whole
+    figures = {}
+    with Span.series(periods) as span:
+        for indicator in indicators:
+            for scope_type in indicator.scopes:
+                key = (indicator.code, scope_type)
+                if kind != "day" and covered and key in days:
+                    figures[key] = {bucket_key(p): sum_of_days(days[key], p) for p in periods}
+                    continue
+                figures[key] = raw_figures(indicator, span, scope_type)
+                if kind == "day" and indicator.additive:
+                    days[key] = figures[key]
+    return figures
+
+
+def _cell_row(indicator, period: Period, scope_type: str, scope_id, dimension_value, published: tuple,
+              published_at: datetime) -> dict:
+    value, numerator, denominator, suppressed = published
+    return {"code": indicator.code, "scope_type": scope_type, "scope_id": scope_id or "",
+            "dimension": indicator.dimension or "", "dimension_value": dimension_value or "",
+            "period_type": period.type, "period_start": period.start, "period_end": period.end,
+            "value": value, "numerator": numerator, "denominator": denominator, "suppressed": suppressed,
+            "computed_at": published_at, "published_at": published_at}
+
+
+def _rebuild_period_by_period(start: date, end: date, on_period) -> int:
     count = 0
     try:
         for period in periods_to_rebuild(start, end):

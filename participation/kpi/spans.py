@@ -1,0 +1,314 @@
+"""Spans: the periods one evaluation of the indicators covers.
+
+An indicator query groups its rows by `bucket`, the first local day ('YYYY-MM-DD') of the period a row
+falls in. A span is either
+
+* one period (`Span.single`): every row is in the one bucket; this is what the API, the pages and the
+  daily snapshot use, on the request's own database session;
+* consecutive periods of one type computed together (`Span.series`, used by a rebuild): the bucket is
+  computed in SQL from each row's instant, so one GROUP BY answers for 365 days at once. The sets that
+  many indicators share (who took part, per day and scope) are materialised once per span in temporary
+  tables, on a connection of the span's own, so that a long rebuild never holds the write lock.
+
+A series needs the local day of an instant in SQL: PostgreSQL converts with the zone's rules; SQLite
+only adds a fixed offset, so on SQLite a series is only offered when the zone keeps one offset over the
+whole span (Asia/Tokyo always does); otherwise callers evaluate period by period.
+"""
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+from sqlalchemy import (Column, Date, Integer, MetaData, String, Table, and_, case, func, literal, literal_column,
+                        null, select)
+
+from participation.accounts.models import ParticipantProfile
+from participation.common.models import UTCDateTime
+from participation.common.time import local_midnight_utc, local_today, local_zone, utcnow
+from participation.kpi.actions import actions
+from participation.kpi.periods import Period
+
+_names = itertools.count(1)
+NO_PROCESS = 0  # process_id of actions outside any process in the materialised sets (key columns are NOT NULL)
+
+
+def bucket_key(period: Period) -> str:
+    return period.start.isoformat()
+
+
+class Span:
+    def __init__(self, periods: list[Period], connection=None):
+        assert periods and len({p.type for p in periods}) == 1
+        self.periods = periods
+        self.type = periods[0].type
+        self.start_utc = periods[0].start_utc
+        self.end_utc = periods[-1].end_utc
+        self.connection = connection  # None: the request's session (one period)
+        self._tables: dict[str, Table] = {}
+        self._metadata = MetaData()
+
+    # --- construction ----------------------------------------------------------------------
+    @classmethod
+    def single(cls, period: Period) -> "Span":
+        return cls([period])
+
+    @classmethod
+    def series(cls, periods: list[Period]) -> "Span":
+        from participation.extensions import db
+
+        return cls(periods, db.engine.connect())
+
+    @staticmethod
+    def series_possible(dialect: str, first: date, last: date) -> bool:
+        if dialect == "postgresql":
+            return True
+        return dialect == "sqlite" and _fixed_offset(first, last) is not None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.rollback()  # temporary tables only: nothing to keep
+            self.connection.close()
+            self.connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # --- executing -------------------------------------------------------------------------
+    @property
+    def is_single(self) -> bool:
+        return self.connection is None
+
+    def execute(self, stmt):
+        if self.connection is None:
+            from participation.extensions import db
+
+            return db.session.execute(stmt)
+        return self.connection.execute(stmt)
+
+    @property
+    def dialect(self) -> str:
+        if self.connection is not None:
+            return self.connection.dialect.name
+        from participation.extensions import db
+
+        return db.session.get_bind().dialect.name
+
+    # --- what indicator queries use ---------------------------------------------------------
+    def where(self, column):
+        """The row's instant lies in the span."""
+        return and_(column >= self.start_utc, column < self.end_utc)
+
+    def before_end(self, column):
+        """The row's instant lies before the span ends (cumulative indicators)."""
+        return column < self.end_utc
+
+    def bucket(self, column):
+        """The bucket of an instant: its period's first local day, as text."""
+        if self.is_single:
+            return literal(bucket_key(self.periods[0]), String)
+        return self._rebucket(self._local_day(column))
+
+    def by_bucket(self, stmt, column):
+        """Add the `bucket` column of `column`'s instant to a grouped select."""
+        bucket = self.bucket(column)
+        stmt = stmt.add_columns(bucket.label("bucket"))
+        return stmt if self.is_single else stmt.group_by(bucket)
+
+    def calendar(self):
+        """One row per period: bucket, as_of (the local day a state is measured on: the period's last day,
+        or today for a period still under way) and until (the matching instant)."""
+        now, today = utcnow(), local_today()
+        rows = [{"bucket": bucket_key(p), "as_of": min(p.end, today), "until": min(p.end_utc, now)}
+                for p in self.periods]
+        if self.is_single:
+            row = rows[0]
+            return select(literal(row["bucket"], String).label("bucket"), literal(row["as_of"], Date).label("as_of"),
+                          literal(row["until"], UTCDateTime).label("until")).subquery("calendar")
+        table = self._table("calendar", [Column("bucket", String(10), primary_key=True), Column("as_of", Date),
+                                         Column("until", UTCDateTime)])
+        self.connection.execute(table.insert(), rows)
+        return table
+
+    def participants(self, scope_type: str):
+        """One row per (bucket, scope_id, person) who acted in the bucket, with the person's consented
+        age band and area (NULL without consent).
+
+        platform: everyone (scope_id NULL); process: per process of the action; area: per the person's
+        consented area (people without one are in no area row)."""
+        if self.is_single:
+            return self._participants_inline(scope_type)
+        people = self._people("platform" if scope_type == "area" else scope_type)
+        if scope_type == "area":
+            return (select(people.c.bucket, people.c.area_id.label("scope_id"), people.c.user_id,
+                           people.c.age_band, people.c.area_id, people.c.first_day)
+                    .where(people.c.area_id.is_not(None)).subquery("area_people"))
+        return people
+
+    def acted_before(self, people):
+        """The participant also acted before their bucket's period began."""
+        if not self.is_single:
+            return people.c.first_day < people.c.bucket
+        earlier = actions("earlier_actions", with_process=False)
+        # EXISTS per participant (index on each source's user column) instead of building the set of
+        # everyone who ever acted before the period.
+        return (select(earlier.c.user_id)
+                .where(earlier.c.user_id == people.c.user_id, earlier.c.occurred_at < self.start_utc).exists())
+
+    def action_counts(self, scope_type: str):
+        """Actions per (bucket, scope_id) with how many came from a phone: columns bucket, scope_id,
+        actions, mobile_actions. Only for a series (single periods count the actions directly)."""
+        daily = self._actions_by_day()
+        bucket = self._rebucket(daily.c.day)
+        if scope_type == "process":
+            scope = daily.c.process_id
+        elif scope_type == "area":
+            from participation.processes.models import Process
+
+            scope = Process.area_id
+        else:
+            scope = null()
+        stmt = select(bucket.label("bucket"), scope.label("scope_id"), func.sum(daily.c.actions).label("actions"),
+                      func.sum(daily.c.mobile_actions).label("mobile_actions"))
+        if scope_type == "process":
+            return stmt.where(daily.c.process_id != NO_PROCESS).group_by(bucket, daily.c.process_id)
+        if scope_type == "area":
+            from participation.processes.models import Process
+
+            return (stmt.join(Process, Process.id == daily.c.process_id).where(Process.area_id.is_not(None))
+                    .group_by(bucket, Process.area_id))
+        return stmt.group_by(bucket)
+
+    # --- SQL for local days --------------------------------------------------------------------
+    def _local_day(self, column):
+        if self.dialect == "postgresql":
+            return func.to_char(func.timezone(local_zone().key, column), "YYYY-MM-DD")
+        offset = _fixed_offset(self.periods[0].start, self.periods[-1].end)
+        return func.date(column, f"{offset:+d} seconds")
+
+    def _rebucket(self, day):
+        """The bucket of a local day given as 'YYYY-MM-DD' text."""
+        if self.type in ("day", "range"):
+            return day
+        postgres = self.dialect == "postgresql"
+        if self.type == "month":
+            if postgres:
+                return func.to_char(func.date_trunc("month", func.cast(day, Date)), "YYYY-MM-DD")
+            return func.date(day, "start of month")
+        if postgres:  # fiscal year: April 1st of the year that holds (day - 3 months)
+            shifted = func.cast(day, Date) - literal_column("interval '3 months'")
+            return func.to_char(func.date_trunc("year", shifted) + literal_column("interval '3 months'"), "YYYY-MM-DD")
+        return func.date(day, "-3 months", "start of year", "+3 months")
+
+    # --- materialised sets (series only) --------------------------------------------------------
+    def _table(self, name: str, columns: list[Column], **kwargs) -> Table:
+        table = Table(f"kpi_tmp_{name}_{next(_names)}", self._metadata, *columns, prefixes=["TEMPORARY"], **kwargs)
+        table.create(self.connection)
+        return table
+
+    def _actions_by_day(self) -> Table:
+        """Every action of the span grouped by (local day, process, person), with action counts."""
+        if "actions" in self._tables:
+            return self._tables["actions"]
+        a = actions("span_actions", with_process=True)
+        day = self._local_day(a.c.occurred_at)
+        process = func.coalesce(a.c.process_id, NO_PROCESS)
+        mobile = func.sum(func.coalesce(func.cast(a.c.from_mobile, Integer), 0))
+        grouped = (select(day, process, a.c.user_id, func.count(), mobile)
+                   .where(self.where(a.c.occurred_at)).group_by(day, process, a.c.user_id))
+        table = self._table("actions", [
+            Column("day", String(10), primary_key=True), Column("process_id", Integer, primary_key=True),
+            Column("user_id", Integer, primary_key=True), Column("actions", Integer),
+            Column("mobile_actions", Integer)], sqlite_with_rowid=False)
+        self.connection.execute(table.insert().from_select(
+            ["day", "process_id", "user_id", "actions", "mobile_actions"], grouped))
+        self._tables["actions"] = table
+        return table
+
+    def _first_days(self) -> Table:
+        """Each person's first action ever, as a local day."""
+        if "first" not in self._tables:
+            a = actions("all_actions", with_process=False)
+            first = (select(a.c.user_id, self._local_day(func.min(a.c.occurred_at)))
+                     .where(a.c.user_id.is_not(None)).group_by(a.c.user_id))
+            table = self._table("first", [Column("user_id", Integer, primary_key=True),
+                                          Column("first_day", String(10))])
+            self.connection.execute(table.insert().from_select(["user_id", "first_day"], first))
+            self._tables["first"] = table
+        return self._tables["first"]
+
+    def _people(self, scope_type: str) -> Table:
+        """(bucket, scope_id, person) with age band, area and first day; scope_type platform or process."""
+        key = f"people_{scope_type}"
+        if key in self._tables:
+            return self._tables[key if scope_type == "process" else "people_platform_view"]
+        daily, first = self._actions_by_day(), self._first_days()
+        bucket = self._rebucket(daily.c.day)
+        scope = daily.c.process_id if scope_type == "process" else literal(NO_PROCESS, Integer)
+        distinct = select(bucket.label("bucket"), scope.label("scope_id"), daily.c.user_id).distinct()
+        if scope_type == "process":
+            distinct = distinct.where(daily.c.process_id != NO_PROCESS)
+        distinct = distinct.subquery("distinct_people")
+        profile = ParticipantProfile
+        consented_band = _consented(profile.age_band, profile.age_band_consented_at)
+        consented_area = _consented(profile.area_id, profile.area_consented_at)
+        rows = (select(distinct.c.bucket, distinct.c.scope_id, distinct.c.user_id, consented_band, consented_area,
+                       first.c.first_day)
+                .select_from(distinct.outerjoin(profile, profile.user_id == distinct.c.user_id)
+                             .outerjoin(first, first.c.user_id == distinct.c.user_id)))
+        table = self._table(key, [
+            Column("bucket", String(10), primary_key=True), Column("scope_id", Integer, primary_key=True),
+            Column("user_id", Integer, primary_key=True), Column("age_band", String(20)),
+            Column("area_id", Integer), Column("first_day", String(10))], sqlite_with_rowid=False)
+        self.connection.execute(table.insert().from_select(
+            ["bucket", "scope_id", "user_id", "age_band", "area_id", "first_day"], rows))
+        self._tables[key] = table
+        if scope_type == "platform":  # the platform's scope_id is NULL, as everywhere else
+            return self._tables.setdefault("people_platform_view", _platform_view(table))
+        return table
+
+    def _participants_inline(self, scope_type: str):
+        a = actions("period_actions", with_process=scope_type == "process")
+        bucket = literal(bucket_key(self.periods[0]), String)
+        if scope_type == "process":
+            stmt = select(a.c.process_id.label("scope_id"), a.c.user_id).where(a.c.process_id.is_not(None))
+        else:
+            stmt = select(null().label("scope_id"), a.c.user_id)
+        distinct = stmt.where(self.where(a.c.occurred_at)).distinct().subquery("distinct_people")
+        profile = ParticipantProfile
+        people = (select(bucket.label("bucket"), distinct.c.scope_id, distinct.c.user_id,
+                         _consented(profile.age_band, profile.age_band_consented_at).label("age_band"),
+                         _consented(profile.area_id, profile.area_consented_at).label("area_id"))
+                  .select_from(distinct.outerjoin(profile, profile.user_id == distinct.c.user_id)))
+        if scope_type == "area":
+            area = _consented(profile.area_id, profile.area_consented_at)
+            people = (select(bucket.label("bucket"), area.label("scope_id"), distinct.c.user_id,
+                             _consented(profile.age_band, profile.age_band_consented_at).label("age_band"),
+                             area.label("area_id"))
+                      .select_from(distinct.join(profile, profile.user_id == distinct.c.user_id))
+                      .where(area.is_not(None)))
+        return people.subquery("participants")
+
+
+def _consented(value, consented_at):
+    return case((consented_at.is_not(None), value), else_=null())
+
+
+def _platform_view(table: Table):
+    return select(table.c.bucket, null().label("scope_id"), table.c.user_id, table.c.age_band, table.c.area_id,
+                  table.c.first_day).subquery("platform_people")
+
+
+def _fixed_offset(first: date, last: date) -> int | None:
+    """The zone's UTC offset in seconds when it is the same at every local midnight of [first, last + 1]."""
+    zone = local_zone()
+    offsets = set()
+    day = first
+    while day <= last + timedelta(days=1):
+        offsets.add(int(local_midnight_utc(day).astimezone(zone).utcoffset().total_seconds()))
+        if len(offsets) > 1:
+            return None
+        day += timedelta(days=1)
+    return offsets.pop()
