@@ -38,10 +38,10 @@ class KpiSnapshot(db.Model):
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # Led by the period: a rebuild writes period after period, and reads look figures up by period.
     __table_args__ = (
-        UniqueConstraint("code", "scope_type", "scope_id", "dimension", "dimension_value", "period_type",
-                         "period_start", name="uq_kpi_snapshots_figure"),
-        Index("ix_kpi_snapshots_period", "period_type", "period_start"),
+        UniqueConstraint("period_type", "period_start", "code", "scope_type", "scope_id", "dimension",
+                         "dimension_value", name="uq_kpi_snapshots_figure"),
     )
 
 

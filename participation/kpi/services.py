@@ -8,7 +8,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Callable, Iterable
 
 from flask import current_app
@@ -25,7 +25,7 @@ from participation.kpi.engine import (dimension_values, evaluate, make_record, p
 from participation.kpi.models import ApiToken, KpiSnapshot, PushAttempt
 from participation.kpi.periods import Period
 from participation.kpi.registry import INDICATORS, SCOPE_TYPES, available_indicators
-from participation.kpi.spans import Span, bucket_key
+from participation.kpi.spans import Span, Workspace, bucket_key
 from participation.moderation.services import record_audit
 
 Scope = tuple[str, int | None]  # (scope_type, scope_id or None for every entity)
@@ -53,22 +53,44 @@ def compute(codes: Iterable[str] | None, period: Period, scopes: list[Scope] | N
 
 
 # --- snapshots -----------------------------------------------------------------------------
-def _row(record: dict, published_at: datetime, period: Period) -> dict:
-    return {
-        "code": record["indicator_code"], "scope_type": record["scope_type"],
-        "scope_id": record["scope_id"] or "", "dimension": record["dimension"] or "",
-        "dimension_value": record["dimension_value"] or "", "period_type": period.type,
-        "period_start": period.start, "period_end": period.end,
-        "value": record["value"], "numerator": record["numerator"], "denominator": record["denominator"],
-        "suppressed": record["suppressed"], "computed_at": published_at, "published_at": published_at,
-    }
+SNAPSHOT_COLUMNS = ("code", "scope_type", "scope_id", "dimension", "dimension_value", "period_type", "period_start",
+                    "period_end", "value", "numerator", "denominator", "suppressed", "computed_at", "published_at")
 
 
-def _replace_period(period: Period, rows: list[dict]) -> None:
-    db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.period_type == period.type,
-                                                 KpiSnapshot.period_start == period.start))
-    if rows:
-        db.session.execute(KpiSnapshot.__table__.insert(), rows)
+class SnapshotWriter:
+    """Replaces the stored rows of periods. A rebuild writes millions of rows: on SQLite they go to the
+    driver's executemany as plain values (SQLAlchemy's per-value processing cost more than the insert);
+    elsewhere through SQLAlchemy."""
+
+    def __init__(self, published_at: datetime):
+        self.connection = db.session.connection()
+        self.raw = self.connection.dialect.name == "sqlite"
+        # SQLite stores what UTCDateTime and Date would bind: naive UTC text with microseconds, ISO dates.
+        self.stamp = published_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if self.raw \
+            else published_at
+        self.sql = (f"INSERT INTO {KpiSnapshot.__tablename__} ({', '.join(SNAPSHOT_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' * len(SNAPSHOT_COLUMNS))})")
+
+    def rows(self, indicator, period: Period, scope_type: str, cells) -> list[tuple]:
+        """One row per published cell, given as (scope_id, scope_name, dimension_value, published)."""
+        return [self.row(indicator.code, scope_type, sid, indicator.dimension, dim, period, published)
+                for sid, _name, dim, published in cells]
+
+    def row(self, code, scope_type, scope_id, dimension, dimension_value, period: Period, published) -> tuple:
+        value, numerator, denominator, suppressed = published
+        start, end = (period.start.isoformat(), period.end.isoformat()) if self.raw else (period.start, period.end)
+        return (code, scope_type, scope_id or "", dimension or "", dimension_value or "", period.type, start, end,
+                value, numerator, denominator, int(suppressed) if self.raw else suppressed, self.stamp, self.stamp)
+
+    def replace(self, period: Period, rows: list[tuple]) -> None:
+        db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.period_type == period.type,
+                                                     KpiSnapshot.period_start == period.start))
+        if not rows:
+            return
+        if self.raw:
+            self.connection.exec_driver_sql(self.sql, rows)
+        else:
+            db.session.execute(KpiSnapshot.__table__.insert(), [dict(zip(SNAPSHOT_COLUMNS, row)) for row in rows])
 
 
 def snapshot(period: Period, now: datetime | None = None, *, commit: bool = True) -> list[dict]:
@@ -79,7 +101,10 @@ def snapshot(period: Period, now: datetime | None = None, *, commit: bool = True
     now = now or utcnow()
     records = compute(None, period, ALL_SCOPES, computed_at=now)
     try:
-        _replace_period(period, [_row(r, now, period) for r in records])
+        writer = SnapshotWriter(now)
+        rows = [writer.row(r["indicator_code"], r["scope_type"], r["scope_id"], r["dimension"], r["dimension_value"],
+                           period, (r["value"], r["numerator"], r["denominator"], r["suppressed"])) for r in records]
+        writer.replace(period, rows)
         if commit:
             db.session.commit()
     except Exception:
@@ -98,7 +123,9 @@ def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None =
 
     Each period type is computed as one series (one query per indicator and scope for all its periods)
     where the database can bucket local days in SQL; otherwise period by period."""
-    if not Span.series_possible(db.session.get_bind().dialect.name, start, end):
+    years = P.covering("fiscal_year", start, end)
+    widest = (years[0].start, years[-1].end)
+    if not Workspace.possible(db.session.get_bind().dialect.name, *widest):
         return _rebuild_period_by_period(start, end, on_period)
     now = utcnow()
     indicators = available_indicators()
@@ -107,24 +134,26 @@ def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None =
     days: dict[tuple[str, str], dict] = {}  # additive indicators' day cells: months and years add them up
     count = 0
     try:
-        for kind in ("day", "month", "fiscal_year"):
-            periods = P.covering(kind, start, end)
-            figures = _series_figures(indicators, periods, days, start, end)
-            for period in periods:
-                rows = []
-                for indicator in indicators:
-                    for scope_type in indicator.scopes:
-                        cells = figures[(indicator.code, scope_type)].get(bucket_key(period), {})
-                        dims = dimension_values(indicator, cells, known_dims.get(indicator.code))
-                        rows.extend(_cell_row(indicator, period, scope_type, sid, dim, published, now)
-                                    for sid, _name, dim, published in
-                                    published_cells(indicator, cells, entities[scope_type], dims))
-                _replace_period(period, rows)
-                count += 1
-                if count % REBUILD_COMMIT_EVERY == 0:
-                    db.session.commit()
-                if on_period:
-                    on_period(period)
+        with Workspace(*widest) as workspace:
+            for kind in ("day", "month", "fiscal_year"):
+                periods = P.covering(kind, start, end)
+                figures = _series_figures(indicators, Span.series(periods, workspace), days, start, end)
+                writer = SnapshotWriter(now)
+                for period in periods:
+                    rows = []
+                    for indicator in indicators:
+                        for scope_type in indicator.scopes:
+                            cells = figures[(indicator.code, scope_type)].get(bucket_key(period), {})
+                            dims = dimension_values(indicator, cells, known_dims.get(indicator.code))
+                            rows += writer.rows(indicator, period, scope_type,
+                                                published_cells(indicator, cells, entities[scope_type], dims))
+                    writer.replace(period, rows)
+                    count += 1
+                    if count % REBUILD_COMMIT_EVERY == 0:
+                        db.session.commit()
+                        writer = SnapshotWriter(now)  # the session's next transaction may use another connection
+                    if on_period:
+                        on_period(period)
         db.session.commit()
     except Exception:
         db.session.rollback()
@@ -132,32 +161,21 @@ def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None =
     return count
 
 
-def _series_figures(indicators, periods: list[Period], days: dict, start: date, end: date) -> dict:
-    """{(code, scope_type): {bucket: cells}} of every indicator over consecutive periods of one type."""
-    kind = periods[0].type
+def _series_figures(indicators, span: Span, days: dict, start: date, end: date) -> dict:
+    """{(code, scope_type): {bucket: cells}} of every indicator over a span of consecutive periods."""
+    periods = span.periods
     covered = periods[0].start >= start and periods[-1].end <= end  # the day figures hold these periods whole
     figures = {}
-    with Span.series(periods) as span:
-        for indicator in indicators:
-            for scope_type in indicator.scopes:
-                key = (indicator.code, scope_type)
-                if kind != "day" and covered and key in days:
-                    figures[key] = {bucket_key(p): sum_of_days(days[key], p) for p in periods}
-                    continue
-                figures[key] = raw_figures(indicator, span, scope_type)
-                if kind == "day" and indicator.additive:
-                    days[key] = figures[key]
+    for indicator in indicators:
+        for scope_type in indicator.scopes:
+            key = (indicator.code, scope_type)
+            if span.type != "day" and covered and key in days:
+                figures[key] = {bucket_key(p): sum_of_days(days[key], p) for p in periods}
+                continue
+            figures[key] = raw_figures(indicator, span, scope_type)
+            if span.type == "day" and indicator.additive:
+                days[key] = figures[key]
     return figures
-
-
-def _cell_row(indicator, period: Period, scope_type: str, scope_id, dimension_value, published: tuple,
-              published_at: datetime) -> dict:
-    value, numerator, denominator, suppressed = published
-    return {"code": indicator.code, "scope_type": scope_type, "scope_id": scope_id or "",
-            "dimension": indicator.dimension or "", "dimension_value": dimension_value or "",
-            "period_type": period.type, "period_start": period.start, "period_end": period.end,
-            "value": value, "numerator": numerator, "denominator": denominator, "suppressed": suppressed,
-            "computed_at": published_at, "published_at": published_at}
 
 
 def _rebuild_period_by_period(start: date, end: date, on_period) -> int:

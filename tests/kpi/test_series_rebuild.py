@@ -102,9 +102,9 @@ def series_calls(monkeypatch):
     calls = []
     original = Span.series.__func__
 
-    def spy(cls, periods):
+    def spy(cls, periods, workspace):
         calls.append(periods[0].type)
-        return original(cls, periods)
+        return original(cls, periods, workspace)
 
     monkeypatch.setattr(Span, "series", classmethod(spy))
     return calls
