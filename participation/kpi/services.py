@@ -58,13 +58,14 @@ SNAPSHOT_COLUMNS = ("code", "scope_type", "scope_id", "dimension", "dimension_va
 
 
 class SnapshotWriter:
-    """Replaces the stored rows of periods. A rebuild writes millions of rows: on SQLite they go to the
-    driver's executemany as plain values (SQLAlchemy's per-value processing cost more than the insert);
-    elsewhere through SQLAlchemy."""
+    """Replaces the stored rows of periods. A rebuild writes millions of rows, so they go to the driver
+    as plain values (SQLAlchemy's per-value processing cost more than the insert itself): SQLite's
+    executemany, PostgreSQL's COPY (psycopg); any other driver through SQLAlchemy."""
 
     def __init__(self, published_at: datetime):
         self.connection = db.session.connection()
         self.raw = self.connection.dialect.name == "sqlite"
+        self.copy = self.connection.dialect.driver == "psycopg"
         # SQLite stores what UTCDateTime and Date would bind: naive UTC text with microseconds, ISO dates.
         self.stamp = published_at.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f") if self.raw \
             else published_at
@@ -89,6 +90,11 @@ class SnapshotWriter:
             return
         if self.raw:
             self.connection.exec_driver_sql(self.sql, rows)
+        elif self.copy:
+            cursor = self.connection.connection.driver_connection.cursor()
+            with cursor.copy(f"COPY {KpiSnapshot.__tablename__} ({', '.join(SNAPSHOT_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
         else:
             db.session.execute(KpiSnapshot.__table__.insert(), [dict(zip(SNAPSHOT_COLUMNS, row)) for row in rows])
 

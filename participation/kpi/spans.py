@@ -298,38 +298,66 @@ class Span:
             shared["first"] = table
         return shared["first"]
 
-    def _people(self, scope_type: str) -> Table:
-        """(bucket, scope_id, person) with age band, area and first day; scope_type platform or process."""
-        key = f"people_{scope_type}"
-        if key in self._tables:
-            return self._tables[key if scope_type == "process" else "people_platform_view"]
-        daily, first = self._actions_by_day(), self._first_days()
-        bucket = self._rebucket(daily.c.day)
-        scope = daily.c.process_id if scope_type == "process" else literal(NO_PROCESS, Integer)
-        people = select(bucket.label("bucket"), scope.label("scope_id"), daily.c.user_id)
-        if scope_type == "process":
-            people = people.where(daily.c.process_id != NO_PROCESS)
-        sqlite = self.workspace.dialect == "sqlite"
-        # SQLite: the keyed table drops the repeats (twice as fast as its DISTINCT); the set is the same.
-        people = (people if sqlite else people.distinct()).subquery("distinct_people")
-        profile = ParticipantProfile
-        consented_band = _consented(profile.age_band, profile.age_band_consented_at)
-        consented_area = _consented(profile.area_id, profile.area_consented_at)
-        rows = (select(people.c.bucket, people.c.scope_id, people.c.user_id, consented_band, consented_area,
-                       first.c.first_day)
-                .select_from(people.outerjoin(profile, profile.user_id == people.c.user_id)
-                             .outerjoin(first, first.c.user_id == people.c.user_id)))
-        table = self._table(key, [
+    PEOPLE_COLUMNS = ("bucket", "scope_id", "user_id", "age_band", "area_id", "first_day")
+
+    def _people_table(self, name: str) -> Table:
+        return self._table(name, [
             Column("bucket", String(10), primary_key=True), Column("scope_id", Integer, primary_key=True),
             Column("user_id", Integer, primary_key=True), Column("age_band", String(20)),
             Column("area_id", Integer), Column("first_day", String(10))], sqlite_with_rowid=False)
-        insert = table.insert().prefix_with("OR IGNORE", dialect="sqlite")
-        self.connection.execute(insert.from_select(
-            ["bucket", "scope_id", "user_id", "age_band", "area_id", "first_day"], rows))
-        self._tables[key] = table
+
+    def _insert_people(self, table: Table, rows) -> None:
+        """INSERT the distinct rows of a select. SQLite: the keyed table drops the repeats (twice as fast as
+        its DISTINCT); the set is the same."""
+        if self.workspace.dialect == "sqlite":
+            insert = table.insert().prefix_with("OR IGNORE").from_select(self.PEOPLE_COLUMNS, rows)
+        else:
+            insert = table.insert().from_select(self.PEOPLE_COLUMNS, rows.distinct())
+        self.connection.execute(insert)
+
+    def _people_by_day(self, scope_type: str) -> Table:
+        """(local day, scope_id, person) with consented age band and area and first day, over the
+        workspace's whole range; scope_id is NO_PROCESS for the platform. Built once per rebuild."""
+        shared, key = self.workspace.tables, f"people_by_day_{scope_type}"
+        if key not in shared:
+            self._actions_by_day()  # builds the workspace's table of actions
+            daily, first = self.workspace.tables["actions"], self._first_days()
+            scope = daily.c.process_id if scope_type == "process" else literal(NO_PROCESS, Integer)
+            profile = ParticipantProfile
+            rows = (select(daily.c.day, scope, daily.c.user_id,
+                           _consented(profile.age_band, profile.age_band_consented_at),
+                           _consented(profile.area_id, profile.area_consented_at), first.c.first_day)
+                    .select_from(daily.outerjoin(profile, profile.user_id == daily.c.user_id)
+                                 .outerjoin(first, first.c.user_id == daily.c.user_id)))
+            if scope_type == "process":
+                rows = rows.where(daily.c.process_id != NO_PROCESS)
+            table = self._people_table(key)
+            self._insert_people(table, rows)
+            shared[key] = table
+        return shared[key]
+
+    def _people(self, scope_type: str):
+        """(bucket, scope_id, person) with age band, area and first day; scope_type platform or process.
+
+        Days read the workspace's table; months and years regroup it (each person's attributes are the
+        same on every row, so no join is repeated)."""
+        key = f"people_{scope_type}"
+        if key in self._tables:
+            return self._tables[key]
+        daily = self._people_by_day(scope_type)
+        first, last = self.periods[0].start.isoformat(), self.periods[-1].end.isoformat()
+        bucket = self._rebucket(daily.c.bucket)
+        rows = (select(bucket.label("bucket"), *[daily.c[name] for name in self.PEOPLE_COLUMNS[1:]])
+                .where(daily.c.bucket >= first, daily.c.bucket <= last))
+        if self.type == "day":
+            people = rows.subquery("people_of_the_span")
+        else:
+            people = self._people_table(key)
+            self._insert_people(people, rows)
         if scope_type == "platform":  # the platform's scope_id is NULL, as everywhere else
-            return self._tables.setdefault("people_platform_view", _platform_view(table))
-        return table
+            people = _platform_view(people)
+        self._tables[key] = people
+        return people
 
     def _participants_inline(self, scope_type: str):
         a = actions("period_actions", with_process=scope_type == "process")
@@ -358,7 +386,7 @@ def _consented(value, consented_at):
     return case((consented_at.is_not(None), value), else_=null())
 
 
-def _platform_view(table: Table):
+def _platform_view(table):
     return select(table.c.bucket, null().label("scope_id"), table.c.user_id, table.c.age_band, table.c.area_id,
                   table.c.first_day).subquery("platform_people")
 
