@@ -8,6 +8,7 @@ import secrets
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timezone
 from typing import Callable, Iterable
 
@@ -139,27 +140,46 @@ def rebuild(start: date, end: date, on_period: Callable[[Period], None] | None =
     known_dims = {ind.code: list(ind.dimension_values()) for ind in indicators if ind.dimension_values}
     days: dict[tuple[str, str], dict] = {}  # additive indicators' day cells: months and years add them up
     count = 0
+
+    def write(periods: list[Period], figures: dict) -> None:
+        nonlocal count
+        writer = SnapshotWriter(now)
+        for period in periods:
+            rows = []
+            for indicator in indicators:
+                for scope_type in indicator.scopes:
+                    cells = figures[(indicator.code, scope_type)].get(bucket_key(period), {})
+                    dims = dimension_values(indicator, cells, known_dims.get(indicator.code))
+                    rows += writer.rows(indicator, period, scope_type,
+                                        published_cells(indicator, cells, entities[scope_type], dims))
+            writer.replace(period, rows)
+            count += 1
+            if count % REBUILD_COMMIT_EVERY == 0:
+                db.session.commit()
+                writer = SnapshotWriter(now)  # the session's next transaction may use another connection
+            if on_period:
+                on_period(period)
+
+    app = current_app._get_current_object()
+
+    def months_and_years(workspace) -> list[tuple[list[Period], dict]]:
+        with app.app_context():
+            return [(periods, _series_figures(indicators, Span.series(periods, workspace), days, start, end))
+                    for periods in (P.covering("month", start, end), P.covering("fiscal_year", start, end))]
+
     try:
-        with Workspace(*widest) as workspace:
-            for kind in ("day", "month", "fiscal_year"):
-                periods = P.covering(kind, start, end)
-                figures = _series_figures(indicators, Span.series(periods, workspace), days, start, end)
-                writer = SnapshotWriter(now)
-                for period in periods:
-                    rows = []
-                    for indicator in indicators:
-                        for scope_type in indicator.scopes:
-                            cells = figures[(indicator.code, scope_type)].get(bucket_key(period), {})
-                            dims = dimension_values(indicator, cells, known_dims.get(indicator.code))
-                            rows += writer.rows(indicator, period, scope_type,
-                                                published_cells(indicator, cells, entities[scope_type], dims))
-                    writer.replace(period, rows)
-                    count += 1
-                    if count % REBUILD_COMMIT_EVERY == 0:
-                        db.session.commit()
-                        writer = SnapshotWriter(now)  # the session's next transaction may use another connection
-                    if on_period:
-                        on_period(period)
+        with Workspace(*widest) as workspace, ThreadPoolExecutor(max_workers=1) as background:
+            day_periods = P.covering("day", start, end)
+            day_figures = _series_figures(indicators, Span.series(day_periods, workspace), days, start, end)
+            # The months and years are computed on the workspace's connection while this thread writes the
+            # days on the session's: the database works in one while Python builds rows in the other.
+            later = background.submit(months_and_years, workspace)
+            try:
+                write(day_periods, day_figures)
+            finally:
+                rest = later.result()
+            for periods, figures in rest:
+                write(periods, figures)
         db.session.commit()
     except Exception:
         db.session.rollback()

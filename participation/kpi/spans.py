@@ -317,24 +317,30 @@ class Span:
 
     def _people_by_day(self, scope_type: str) -> Table:
         """(local day, scope_id, person) with consented age band and area and first day, over the
-        workspace's whole range; scope_id is NO_PROCESS for the platform. Built once per rebuild."""
+        workspace's whole range. Built once per rebuild.
+
+        process: scope_id is the process (NO_PROCESS for actions outside processes); platform: NO_PROCESS,
+        regrouped from the process table (the people's attributes are joined once, there)."""
         shared, key = self.workspace.tables, f"people_by_day_{scope_type}"
-        if key not in shared:
+        if key in shared:
+            return shared[key]
+        if scope_type == "platform":
+            by_process = self._people_by_day("process")
+            rows = select(by_process.c.bucket, literal(NO_PROCESS, Integer),
+                          *[by_process.c[name] for name in self.PEOPLE_COLUMNS[2:]])
+        else:
             self._actions_by_day()  # builds the workspace's table of actions
             daily, first = self.workspace.tables["actions"], self._first_days()
-            scope = daily.c.process_id if scope_type == "process" else literal(NO_PROCESS, Integer)
             profile = ParticipantProfile
-            rows = (select(daily.c.day, scope, daily.c.user_id,
+            rows = (select(daily.c.day, daily.c.process_id, daily.c.user_id,
                            _consented(profile.age_band, profile.age_band_consented_at),
                            _consented(profile.area_id, profile.area_consented_at), first.c.first_day)
                     .select_from(daily.outerjoin(profile, profile.user_id == daily.c.user_id)
                                  .outerjoin(first, first.c.user_id == daily.c.user_id)))
-            if scope_type == "process":
-                rows = rows.where(daily.c.process_id != NO_PROCESS)
-            table = self._people_table(key)
-            self._insert_people(table, rows)
-            shared[key] = table
-        return shared[key]
+        table = self._people_table(key)
+        self._insert_people(table, rows)
+        shared[key] = table
+        return table
 
     def _people(self, scope_type: str):
         """(bucket, scope_id, person) with age band, area and first day; scope_type platform or process.
@@ -349,6 +355,8 @@ class Span:
         bucket = self._rebucket(daily.c.bucket)
         rows = (select(bucket.label("bucket"), *[daily.c[name] for name in self.PEOPLE_COLUMNS[1:]])
                 .where(daily.c.bucket >= first, daily.c.bucket <= last))
+        if scope_type == "process":
+            rows = rows.where(daily.c.scope_id != NO_PROCESS)
         if self.type == "day":
             people = rows.subquery("people_of_the_span")
         else:

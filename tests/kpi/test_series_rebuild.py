@@ -77,7 +77,9 @@ def _seed(db, add_area, seed=7):
             db.session.add(models.ProposalEndorsement(proposal_id=proposal.id, user_id=user_id,
                                                       created_at=published + timedelta(hours=rng.randrange(1, 500))))
         for _ in range(rng.randrange(0, 4)):
-            db.session.add(Comment(target_type="proposal", target_id=proposal.id, process_id=process.id,
+            # (a tenth outside any process: they count for the platform and areas, not for a process)
+            db.session.add(Comment(target_type="proposal", target_id=proposal.id,
+                                   process_id=process.id if rng.random() < 0.9 else None,
                                    author_id=rng.choice(users), body="意見", from_mobile=rng.random() < 0.5,
                                    created_at=published + timedelta(hours=rng.randrange(0, 24 * 25)),
                                    hidden_at=begin if rng.random() < 0.1 else None,
