@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 from datetime import date, timedelta
 
-from sqlalchemy import (Column, Date, Integer, MetaData, String, Table, and_, case, func, literal, literal_column,
+from sqlalchemy import (Column, Date, Integer, MetaData, PrimaryKeyConstraint, String, Table, and_, case, func, literal, literal_column,
                         null, select)
 
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -54,6 +54,9 @@ class Workspace:
         if self.dialect == "sqlite":  # sorts and temporary tables in memory, and room for them
             self.connection.exec_driver_sql("PRAGMA temp_store=MEMORY")
             self.connection.exec_driver_sql("PRAGMA cache_size=-262144")
+        elif self.dialect == "postgresql":  # this session's temporary tables and sorts stay in memory
+            self.connection.exec_driver_sql("SET temp_buffers = '512MB'")
+            self.connection.exec_driver_sql("SET work_mem = '256MB'")
         self.tables: dict[str, object] = {}
         self.metadata = MetaData()
 
@@ -64,20 +67,35 @@ class Workspace:
             return True
         return dialect == "sqlite" and _fixed_offset(first, last) is not None
 
-    def table(self, name: str, columns: list[Column], **kwargs) -> Table:
-        table = Table(f"kpi_tmp_{name}_{next(_names)}", self.metadata, *columns, prefixes=["TEMPORARY"], **kwargs)
+    def table(self, name: str, columns: list[Column], key: tuple[str, ...] = ()) -> Table:
+        """A temporary table. `key`: on SQLite its primary key, a table without rowid (the inserts below
+        rely on it to drop repeats); PostgreSQL's sets are made distinct by the query, and an index would
+        only slow the insert."""
+        args, kwargs = list(columns), {}
+        if key and self.dialect == "sqlite":
+            args.append(PrimaryKeyConstraint(*key))
+            kwargs["sqlite_with_rowid"] = False
+        table = Table(f"kpi_tmp_{name}_{next(_names)}", self.metadata, *args, prefixes=["TEMPORARY"], **kwargs)
         table.create(self.connection)
         return table
+
+    def fill(self, table: Table, insert) -> None:
+        self.connection.execute(insert)
+        if self.dialect == "postgresql":  # nothing analyses temporary tables by itself: the planner needs sizes
+            self.connection.exec_driver_sql(f"ANALYZE {table.name}")
 
     def close(self) -> None:
         if self.connection is None:
             return
-        self.connection.rollback()  # temporary tables only: nothing to keep
-        if self.dialect == "sqlite":
-            self.connection.exec_driver_sql("PRAGMA temp_store=DEFAULT")
-            self.connection.exec_driver_sql("PRAGMA cache_size=-2000")
-        self.connection.close()
-        self.connection = None
+        try:
+            self.metadata.drop_all(self.connection)  # a pooled connection must not keep them
+        finally:
+            self.connection.rollback()
+            if self.dialect == "sqlite":
+                self.connection.exec_driver_sql("PRAGMA temp_store=DEFAULT")
+                self.connection.exec_driver_sql("PRAGMA cache_size=-2000")
+            self.connection.close()
+            self.connection = None
 
     def __enter__(self):
         return self
@@ -166,7 +184,7 @@ class Span:
             row = rows[0]
             return select(literal(row["bucket"], String).label("bucket"), literal(row["as_of"], Date).label("as_of"),
                           literal(row["until"], UTCDateTime).label("until")).subquery("calendar")
-        table = self._table("calendar", [Column("bucket", String(10), primary_key=True), Column("as_of", Date),
+        table = self._table("calendar", [Column("bucket", String(10)), Column("as_of", Date),
                                          Column("until", UTCDateTime)])
         self.connection.execute(table.insert(), rows)
         return table
@@ -242,8 +260,8 @@ class Span:
         return func.date(day, "-3 months", "start of year", "+3 months")
 
     # --- materialised sets (series only) --------------------------------------------------------
-    def _table(self, name: str, columns: list[Column], **kwargs) -> Table:
-        return self.workspace.table(name, columns, **kwargs)
+    def _table(self, name: str, columns: list[Column], key: tuple[str, ...] = ()) -> Table:
+        return self.workspace.table(name, columns, key)
 
     def _actions_by_day(self):
         """The span's actions grouped by (local day, process, person), with action counts: read from the
@@ -258,9 +276,8 @@ class Span:
             in_range = (a.c.occurred_at >= local_midnight_utc(ws.first),
                         a.c.occurred_at < local_midnight_utc(ws.last + timedelta(days=1)))
             table = self._table("actions", [
-                Column("day", String(10), primary_key=True), Column("process_id", Integer, primary_key=True),
-                Column("user_id", Integer, primary_key=True), Column("actions", Integer),
-                Column("mobile_actions", Integer)], sqlite_with_rowid=False)
+                Column("day", String(10)), Column("process_id", Integer), Column("user_id", Integer),
+                Column("actions", Integer), Column("mobile_actions", Integer)], key=("day", "process_id", "user_id"))
             names = ["day", "process_id", "user_id", "actions", "mobile_actions"]
             if ws.dialect == "sqlite":  # adding into the keyed table is twice as fast as SQLite's GROUP BY
                 rows = select(day, process, a.c.user_id, literal(1, Integer), mobile).where(*in_range)
@@ -273,7 +290,7 @@ class Span:
                 insert = table.insert().from_select(names, select(
                     day, process, a.c.user_id, func.count(), func.sum(mobile)).where(*in_range)
                     .group_by(day, process, a.c.user_id))
-            self.connection.execute(insert)
+            self.workspace.fill(table, insert)
             shared["actions"] = table
         table = shared["actions"]
         first, last = self.periods[0].start, self.periods[-1].end
@@ -292,9 +309,9 @@ class Span:
             a = actions("all_actions", with_process=False)
             first = (select(a.c.user_id, self._local_day(func.min(a.c.occurred_at)))
                      .where(a.c.user_id.is_not(None)).group_by(a.c.user_id))
-            table = self._table("first", [Column("user_id", Integer, primary_key=True),
-                                          Column("first_day", String(10))])
-            self.connection.execute(table.insert().from_select(["user_id", "first_day"], first))
+            table = self._table("first", [Column("user_id", Integer), Column("first_day", String(10))],
+                                key=("user_id",))
+            self.workspace.fill(table, table.insert().from_select(["user_id", "first_day"], first))
             shared["first"] = table
         return shared["first"]
 
@@ -302,9 +319,9 @@ class Span:
 
     def _people_table(self, name: str) -> Table:
         return self._table(name, [
-            Column("bucket", String(10), primary_key=True), Column("scope_id", Integer, primary_key=True),
-            Column("user_id", Integer, primary_key=True), Column("age_band", String(20)),
-            Column("area_id", Integer), Column("first_day", String(10))], sqlite_with_rowid=False)
+            Column("bucket", String(10)), Column("scope_id", Integer), Column("user_id", Integer),
+            Column("age_band", String(20)), Column("area_id", Integer), Column("first_day", String(10))],
+            key=("bucket", "scope_id", "user_id"))
 
     def _insert_people(self, table: Table, rows) -> None:
         """INSERT the distinct rows of a select. SQLite: the keyed table drops the repeats (twice as fast as
@@ -313,7 +330,7 @@ class Span:
             insert = table.insert().prefix_with("OR IGNORE").from_select(self.PEOPLE_COLUMNS, rows)
         else:
             insert = table.insert().from_select(self.PEOPLE_COLUMNS, rows.distinct())
-        self.connection.execute(insert)
+        self.workspace.fill(table, insert)
 
     def _people_by_day(self, scope_type: str) -> Table:
         """(local day, scope_id, person) with consented age band and area and first day, over the
