@@ -5,8 +5,11 @@ Where things are
   proposal_indicators.py indicators over the proposals/comments contract tables (exported once installed)
   actions.py             ACTION_SOURCES: one select per participation action (participants and friends)
   periods.py             day / month / fiscal_year / range, local (Asia/Tokyo) boundaries -> UTC instants
-  engine.py              evaluate(): runs the SQL, fills zero rows, suppresses cells < 5 people
-  services.py            compute, snapshot (replace a period in one transaction), rebuild, tokens, push
+  spans.py               what a query covers: one period, or a series of periods (a rebuild) bucketed by
+                         local day in SQL, with the sets of people materialised once in temporary tables
+  engine.py              evaluate() / raw_figures(): runs the SQL, fills zero rows, suppresses cells < 5 people
+  services.py            compute, snapshot (replace a period in one transaction), rebuild (one series per
+                         period type; months/years of additive figures added up from days), tokens, push
   jobs.py                snapshot_kpis(now): yesterday + month + fiscal year of yesterday and today, then push;
                          regenerate_open_data(now)
   views.py               /participation, /staff/kpis(.csv), /api/v1/kpis.json|csv, /admin/api-tokens,

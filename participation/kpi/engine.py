@@ -152,8 +152,7 @@ def evaluate(indicator: Indicator, period: Period, scope_type: str, scope_id: in
     if scope_type not in indicator.scopes:
         return []
     computed_at = computed_at or utcnow()
-    with Span.single(period) as span:
-        cells = raw_figures(indicator, span, scope_type, scope_id).get(bucket_key(period), {})
+    cells = raw_figures(indicator, Span.single(period), scope_type, scope_id).get(bucket_key(period), {})
     # Only the scope's public entities: figures of an unpublished process (or of a deleted area) never leave.
     entities = scope_entities(scope_type, scope_id)
     return [make_record(indicator, period, scope_type, sid, name, dim, published, computed_at)

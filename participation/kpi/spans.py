@@ -29,6 +29,7 @@ from participation.common.models import UTCDateTime
 from participation.common.time import local_midnight_utc, local_today, local_zone, utcnow
 from participation.kpi.actions import actions
 from participation.kpi.periods import Period
+from participation.processes.models import Process
 
 _names = itertools.count(1)
 NO_PROCESS = 0  # process_id of actions outside any process in the materialised sets (key columns are NOT NULL)
@@ -124,15 +125,6 @@ class Span:
         assert workspace.first <= periods[0].start and periods[-1].end <= workspace.last
         return cls(periods, workspace)
 
-    def close(self) -> None:
-        pass  # the workspace owns the connection and the tables
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     # --- executing -------------------------------------------------------------------------
     @property
     def is_single(self) -> bool:
@@ -222,8 +214,6 @@ class Span:
         if scope_type == "process":
             scope = daily.c.process_id
         elif scope_type == "area":
-            from participation.processes.models import Process
-
             scope = Process.area_id
         else:
             scope = null()
@@ -232,8 +222,6 @@ class Span:
         if scope_type == "process":
             return stmt.where(daily.c.process_id != NO_PROCESS).group_by(bucket, daily.c.process_id)
         if scope_type == "area":
-            from participation.processes.models import Process
-
             return (stmt.join(Process, Process.id == daily.c.process_id).where(Process.area_id.is_not(None))
                     .group_by(bucket, Process.area_id))
         return stmt.group_by(bucket)
