@@ -7,8 +7,8 @@ falls in. A span is either
   daily snapshot use, on the request's own database session;
 * consecutive periods of one type computed together (`Span.series`, used by a rebuild): the bucket is
   computed in SQL from each row's instant, so one GROUP BY answers for 365 days at once. The sets that
-  many indicators share (who took part, per day and scope) are materialised once per span in temporary
-  tables, on a connection of the span's own, so that a long rebuild never holds the write lock.
+  many indicators share (who took part, per day and scope) are materialised once in temporary tables of
+  the rebuild's `Workspace`, on a connection of its own, so that a long rebuild never holds the write lock.
 
 A series needs the local day of an instant in SQL: PostgreSQL converts with the zone's rules; SQLite
 only adds a fixed offset, so on SQLite a series is only offered when the zone keeps one offset over the
@@ -381,17 +381,16 @@ class Span:
             stmt = select(null().label("scope_id"), a.c.user_id)
         distinct = stmt.where(self.where(a.c.occurred_at)).distinct().subquery("distinct_people")
         profile = ParticipantProfile
-        people = (select(bucket.label("bucket"), distinct.c.scope_id, distinct.c.user_id,
-                         _consented(profile.age_band, profile.age_band_consented_at).label("age_band"),
-                         _consented(profile.area_id, profile.area_consented_at).label("area_id"))
+        band = _consented(profile.age_band, profile.age_band_consented_at)
+        area = _consented(profile.area_id, profile.area_consented_at)
+        if scope_type == "area":  # per the person's consented area: people without one are left out
+            return (select(bucket.label("bucket"), area.label("scope_id"), distinct.c.user_id, band.label("age_band"),
+                           area.label("area_id"))
+                    .select_from(distinct.join(profile, profile.user_id == distinct.c.user_id))
+                    .where(area.is_not(None)).subquery("participants"))
+        people = (select(bucket.label("bucket"), distinct.c.scope_id, distinct.c.user_id, band.label("age_band"),
+                         area.label("area_id"))
                   .select_from(distinct.outerjoin(profile, profile.user_id == distinct.c.user_id)))
-        if scope_type == "area":
-            area = _consented(profile.area_id, profile.area_consented_at)
-            people = (select(bucket.label("bucket"), area.label("scope_id"), distinct.c.user_id,
-                             _consented(profile.age_band, profile.age_band_consented_at).label("age_band"),
-                             area.label("area_id"))
-                      .select_from(distinct.join(profile, profile.user_id == distinct.c.user_id))
-                      .where(area.is_not(None)))
         return people.subquery("participants")
 
 
