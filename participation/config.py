@@ -73,6 +73,10 @@ def load_config() -> dict:
         # resident's address, not the proxy's, and a client must not be able to choose its own.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Whole-page cache for guests (participation/common/pagecache.py): how old a guest's counts may be
+        # (content changes reach guests at once), and each worker's memory for it. 0 switches it off.
+        "PAGE_CACHE_SECONDS": float(os.environ.get("PAGE_CACHE_SECONDS", "20")),
+        "PAGE_CACHE_MAX_BYTES": int(os.environ.get("PAGE_CACHE_MAX_BYTES", str(32 * 1024 * 1024))),
         # Rate limits (memory by default, Redis via RATELIMIT_STORAGE_URI)
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_ENABLED": _bool("RATELIMIT_ENABLED", True),

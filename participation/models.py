@@ -8,3 +8,4 @@ from participation.notifications import models as notifications_models  # noqa: 
 from participation.kpi import models as kpi_models  # noqa: F401
 from participation.proposals import models as proposals_models  # noqa: F401
 from participation.feedback import models as feedback_models  # noqa: F401
+from participation.common import pagecache as pagecache_models  # noqa: F401

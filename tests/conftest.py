@@ -102,6 +102,8 @@ def _truncate_all() -> None:
         else:
             for table in tables:
                 conn.execute(table.delete())
+        # The one row the migrations seed (the guest page cache's content generation).
+        conn.execute(_db.metadata.tables["content_generation"].insert().values(id=1, value=0))
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from participation.common.targets import (
     register_target,
 )
 from participation.common.time import utcnow
+from participation.common.pagecache import COUNTS_ONLY
 from participation.extensions import db
 from participation.notifications import services as notifications
 from participation.permissions import can
@@ -201,7 +202,7 @@ def refresh_vote_counts(comment_id: int) -> None:
     down = (select(func.count(CommentVote.id)).where(CommentVote.comment_id == comment_id, CommentVote.value == -1)
             .scalar_subquery())
     db.session.execute(update(Comment).where(Comment.id == comment_id).values(upvotes=up, downvotes=down)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **COUNTS_ONLY))
 
 
 def vote_comment(user, comment: Comment, value: int) -> Comment:

@@ -17,6 +17,7 @@ from participation.common.devices import is_mobile_request
 from participation.common.errors import DomainError, NotAllowed
 from participation.common.submissions import clean_submission_key, insert_once
 from participation.common.time import local_today, utcnow
+from participation.common.pagecache import COUNTS_ONLY
 from participation.extensions import db
 from participation.moderation.services import record_audit
 from participation.permissions import can
@@ -188,12 +189,12 @@ def support(user, proposal: Proposal) -> ProposalSupport:
                 # the support's foreign-key lock; SQLite: the write lock, taken before any read).
                 db.session.execute(update(User).where(User.id == user.id)
                                    .values(locale=User.locale, updated_at=User.updated_at)
-                                   .execution_options(synchronize_session=False))
+                                   .execution_options(synchronize_session=False, **COUNTS_ONLY))
             db.session.add(row)
             db.session.flush()
             db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                                .values(supports_count=Proposal.supports_count + 1)
-                               .execution_options(synchronize_session=False))
+                               .execution_options(synchronize_session=False, **COUNTS_ONLY))
             limit = proposal.process.support_limit
             if limit:
                 used = db.session.scalar(queries.supports_used_statement(user.id, proposal.process_id))
@@ -224,7 +225,7 @@ def withdraw_support(user, proposal: Proposal) -> None:
         raise DomainError(_l("You do not support this proposal."), 409)
     db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                        .values(supports_count=Proposal.supports_count - 1)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **COUNTS_ONLY))
     queries.forget_supports_used()
     db.session.expire(proposal, ["supports_count"])
 
@@ -241,7 +242,7 @@ def endorse(user, proposal: Proposal) -> ProposalEndorsement:
             db.session.flush()
             db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                                .values(endorsements_count=Proposal.endorsements_count + 1)
-                               .execution_options(synchronize_session=False))
+                               .execution_options(synchronize_session=False, **COUNTS_ONLY))
     except IntegrityError:
         raise DomainError(_l("You already endorse this proposal."), 409) from None
     db.session.expire(proposal, ["endorsements_count"])
@@ -258,7 +259,7 @@ def withdraw_endorsement(user, proposal: Proposal) -> None:
         raise DomainError(_l("You do not endorse this proposal."), 409)
     db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
                        .values(endorsements_count=Proposal.endorsements_count - 1)
-                       .execution_options(synchronize_session=False))
+                       .execution_options(synchronize_session=False, **COUNTS_ONLY))
     db.session.expire(proposal, ["endorsements_count"])
 
 

@@ -21,6 +21,7 @@ from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.numbers import parse_id
+from participation.common.pagecache import guest_page
 from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.moderation.services import record_audit
@@ -31,7 +32,7 @@ from participation.proposals import notifications as proposal_notifications
 from participation.proposals import personal_data, queries, services, targets
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
                                            NewProposalForm, ProposalForm)
-from participation.proposals.models import Proposal
+from participation.proposals.models import RANDOM_KEY_RANGE, Proposal
 
 bp = Blueprint("proposals", __name__)
 
@@ -78,12 +79,26 @@ def _own_draft(proposal_id: int) -> Proposal:
     return proposal
 
 
+# Each visitor's random order is one of this many, kept in their session: enough that neighbours do not all
+# see the same first page, few enough that guests share cached pages (participation.common.pagecache).
+RANDOM_ORDERS = 64
+
+
 def _random_seed() -> int:
     seed = session.get("proposal_seed")
     if not isinstance(seed, int):
-        seed = secrets.randbelow(2_000_000_000)
+        seed = secrets.randbelow(RANDOM_ORDERS) * (RANDOM_KEY_RANGE // RANDOM_ORDERS)  # a start point, spread out
         session["proposal_seed"] = seed
     return seed
+
+
+def _sort() -> str:
+    sort = request.args.get("sort")
+    return sort if sort in queries.SORTS else "random"
+
+
+def _list_seed() -> int | None:
+    return _random_seed() if _sort() == "random" else None
 
 
 _MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
@@ -154,6 +169,7 @@ _LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "suppo
 
 
 @bp.route("/processes/<slug>/proposals")
+@guest_page(vary=_list_seed)
 def index(slug: str):
     process = _process(slug)
     answers_visible = can(current_user, "proposals.answers_visible", process)
@@ -162,14 +178,14 @@ def index(slug: str):
     states = choices["state"]
     state = request.args.get("state") if answers_visible and request.args.get("state") in {
         s.code for s in states} else None
-    sort = request.args.get("sort") if request.args.get("sort") in queries.SORTS else "random"
+    sort = _sort()
     query = (request.args.get("q") or "").strip()[:100]
     mine = request.args.get("mine") == "1" and current_user.is_authenticated
     supported = request.args.get("supported") == "1" and current_user.is_authenticated
     filters = dict(status=status, state=state, category_id=_int_arg("category"), area_id=_int_arg("area"),
                    mine=mine, supported=supported, query=query)
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
-                             seed=_random_seed() if sort == "random" else 0, **filters)
+                             seed=_list_seed() or 0, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
     drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
     # Translated once per page, not once per card (the cards format them with their counts).
@@ -323,6 +339,7 @@ def withdraw(proposal_id: int):
 
 # --- a proposal ------------------------------------------------------------------------------
 @bp.route("/proposals/<int:proposal_id>")
+@guest_page()
 def show(proposal_id: int):
     """A proposal. Answer visibility (decided for issue 4): a published answer (published_at set, now or
     by the scheduled job) is public on the proposal's page from then on; the phase switch

@@ -1,0 +1,175 @@
+"""The whole-page cache for guests (participation/common/pagecache.py) on the proposal pages: guests
+share a rendered page until public content changes; counters may lag by at most PAGE_CACHE_SECONDS;
+signed-in people, flash messages and CSRF tokens are never shared."""
+from __future__ import annotations
+
+import re
+import time
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from participation.common import pagecache
+from participation.common.pagecache import ContentGeneration, page_cache
+from participation.common.time import utcnow
+from participation.moderation.services import hide_content
+from participation.notifications.services import notify
+from participation.proposals import services
+from participation.proposals.jobs import publish_scheduled_answers
+from tests.conftest import TEST_PASSWORD, csrf_from, signed_in
+
+
+TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]*"')
+
+
+def _generation(db) -> int:
+    db.session.expire_all()
+    return db.session.scalar(select(ContentGeneration.value))
+
+
+def _guest(app):
+    client = app.test_client()
+    client.set_cookie("lang", "ja")
+    return client
+
+
+def _page(client, path) -> str:
+    """The page without its CSRF token (each visitor's own)."""
+    response = client.get(path)
+    assert response.status_code == 200
+    return TOKEN_RE.sub('name="csrf_token" value=""', response.get_data(as_text=True))
+
+
+def test_guests_share_a_page_until_its_content_changes(app, db, make_user, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process, title="公園に日陰のベンチを増やしてほしい")
+    path, cache = f"/proposals/{proposal.id}", page_cache()
+    first = _page(_guest(app), path)
+    hits = cache.hits
+    assert "公園に日陰のベンチ" in _page(_guest(app), path)
+    assert cache.hits == hits + 1  # the second guest got the first one's page
+
+    before = _generation(db)
+    proposal = db.session.get(type(proposal), proposal.id)
+    proposal.title = "公園に木陰のベンチを増やしてほしい"
+    db.session.commit()
+    assert _generation(db) == before + 1
+    page = _page(_guest(app), path)
+    assert "木陰のベンチ" in page and "日陰のベンチ" not in page and page != first
+
+
+def test_hiding_a_proposal_reaches_guests_at_once(app, db, make_user, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process, title="駅前の放置自転車を減らす仕組み")
+    listing = f"/processes/{process.slug}/proposals?sort=recent"
+    assert "駅前の放置自転車" in _page(_guest(app), listing)
+    assert "駅前の放置自転車" in _page(_guest(app), f"/proposals/{proposal.id}")
+    hide_content(make_user("staff"), "proposal", proposal.id)  # an UPDATE statement, not an ORM change
+    db.session.commit()
+    assert "駅前の放置自転車" not in _page(_guest(app), listing)
+    assert _guest(app).get(f"/proposals/{proposal.id}").status_code == 404
+
+
+def test_an_answer_published_by_the_job_reaches_guests_at_once(app, db, make_user, make_process, make_proposal,
+                                                               states):
+    process = make_process()
+    proposal = make_proposal(process)
+    services.save_answer(make_user("staff"), proposal, {
+        "state_id": states["accepted"].id, "body": "来年度に実施します。", "cost": None, "execution_period": "",
+        "publish": "schedule", "publish_at": utcnow() + timedelta(minutes=5)})
+    db.session.commit()
+    path = f"/proposals/{proposal.id}"
+    assert "来年度に実施します" not in _page(_guest(app), path)
+    assert publish_scheduled_answers(now=utcnow() + timedelta(minutes=6))["published"] == 1
+    assert "来年度に実施します" in _page(_guest(app), path)
+
+
+def test_supports_do_not_empty_the_cache_and_guests_see_counts_within_the_lifetime(
+        app, db, make_user, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process)
+    path, cache = f"/proposals/{proposal.id}", page_cache()
+    cache.seconds = 0.5
+    supporter = make_user()
+    guest_before = _page(_guest(app), path)
+    before = _generation(db)
+    services.support(supporter, proposal)
+    db.session.commit()
+    assert _generation(db) == before  # a support is a counter: the cached page stands...
+    assert _page(_guest(app), path) == guest_before
+    # ...while the supporter, signed in, sees the count at once and is never served a guest's page
+    hits = cache.hits
+    resident = signed_in(app, supporter)
+    mine = _page(resident, path)
+    assert cache.hits == hits and mine != guest_before
+    time.sleep(0.6)
+    assert _page(_guest(app), path) != guest_before  # ...and guests see it once the entry has expired
+
+
+def test_signed_in_pages_are_never_cached(app, db, make_user, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process)
+    user = make_user(display_name="山田花子")
+    client, cache = signed_in(app, user), page_cache()
+    size = len(cache._entries)
+    for _ in range(2):
+        assert "/account/sign-out" in _page(client, f"/proposals/{proposal.id}")
+        assert "/account/sign-out" in _page(client, f"/processes/{process.slug}/proposals")
+    assert len(cache._entries) == size
+    assert "/account/sign-out" not in _page(_guest(app), f"/processes/{process.slug}/proposals")
+
+
+def test_every_guest_gets_their_own_csrf_token_from_a_cached_page(app, make_user, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process)
+    user = make_user(email="guest-then-resident@example.jp")
+    path = f"/proposals/{proposal.id}"
+    first, second = _guest(app), _guest(app)
+    token_one = csrf_from(first.get(path))
+    hits = page_cache().hits
+    served = second.get(path)
+    assert page_cache().hits == hits + 1
+    token_two = csrf_from(served)
+    assert token_one != token_two and pagecache._CSRF_HOLE not in served.get_data(as_text=True)
+    sign_in = {"email": user.email, "password": TEST_PASSWORD}
+    # the first guest's token is refused in the second guest's session; the second guest's own one works
+    assert second.post("/account/sign-in", data={**sign_in, "csrf_token": token_one}).status_code == 400
+    assert second.post("/account/sign-in", data={**sign_in, "csrf_token": token_two}).status_code == 302
+
+
+def test_a_page_with_a_flash_message_is_neither_cached_nor_served_from_the_cache(app, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process)
+    path = f"/proposals/{proposal.id}"
+    flashed = _guest(app)
+    with flashed.session_transaction() as session:
+        session["_flashes"] = [("error", "この操作には登録が必要です")]
+    assert "この操作には登録が必要です" in _page(flashed, path)
+    assert "この操作には登録が必要です" not in _page(_guest(app), path)
+    assert "この操作には登録が必要です" not in _page(flashed, path)
+
+
+def test_the_generation_moves_only_for_committed_changes_to_public_content(app, db, make_user, make_process,
+                                                                          make_proposal):
+    process = make_process()
+    proposal = make_proposal(process)
+    user = make_user()
+    start = _generation(db)
+    notify([user], "comment_on_my_proposal", target_type="proposal", target_id=proposal.id, title="t", body="b",
+           url="/")
+    user = db.session.get(type(user), user.id)
+    user.last_sign_in_at = utcnow()
+    db.session.commit()
+    assert _generation(db) == start  # a notification and a sign-in time are on no public page
+
+    proposal = db.session.get(type(proposal), proposal.id)
+    proposal.title = "変更されたが取り消されるタイトル"
+    db.session.flush()
+    db.session.rollback()
+    assert _generation(db) == start  # rolled back: nothing changed
+
+    user = db.session.get(type(user), user.id)
+    with db.session.begin_nested():
+        user.display_name = "名前を変えた人"
+    db.session.commit()
+    assert _generation(db) == start + 1  # a change made in a savepoint counts once, at the commit
