@@ -13,7 +13,7 @@ from participation.accounts.models import User
 from participation.comments.models import Comment, CommentVote
 from participation.extensions import db
 
-TOP_LEVEL_PER_PAGE = 20
+TOP_LEVEL_PER_PAGE = 10  # threads per page: a phone scrolls through them with their replies
 # A thread shows only its authors' public names: load just that much of each author (a whole User row
 # per comment was a thousand datetime conversions on a page of 110 comments).
 _AUTHOR = joinedload(Comment.author).load_only(User.id, User.display_name, User.deleted_at)

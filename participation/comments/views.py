@@ -15,7 +15,7 @@ from participation.common.numbers import parse_id
 from participation.common.submissions import new_submission_key
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
-from participation.permissions import deny, is_active_user, is_signed_in
+from participation.permissions import can, deny, is_active_user, is_signed_in
 
 bp = Blueprint("comments", __name__)
 
@@ -43,6 +43,31 @@ def comment_head(comment):
     return cached_html("comment-head", comment.id, author_name, comment.alignment, comment.created_at,
                        comment.edited_at is not None, comment.hidden_at is not None, comment.body,
                        render=lambda: _head_macro()(comment, author_name))
+
+
+@bp.app_template_global()
+def comment_article_html(comment, thread, target_type: str, can_post: bool):
+    """A comment's article (head, votes, own/others' actions, reply link), rendered once per everything
+    it shows to this kind of viewer: the viewer enters the key only as author or not, their vote, and
+    whether they moderate. The article with the open reply form (CSRF token, submission key) is never
+    cached. Caching it makes a signed-in page of a long thread cost little more than a guest's."""
+    render = lambda: _thread_macros().comment_article(comment, thread, target_type, can_post)  # noqa: E731
+    if thread.reply_to == comment.id:
+        return render()
+    viewer = thread.viewer
+    signed_in = viewer.is_authenticated
+    author_name = comment.author.public_name if comment.author else None
+    moderates = signed_in and comment.hidden_at is not None and can(viewer, "moderation.manage")
+    return cached_html("comment-article", comment.id, author_name, comment.alignment, comment.created_at,
+                       comment.edited_at is not None, comment.hidden_at is not None, comment.deleted_at is not None,
+                       comment.body, comment.upvotes, comment.downvotes, comment.depth, comment.target_id,
+                       target_type, thread.page, can_post, signed_in,
+                       signed_in and comment.author_id == viewer.id, thread.my_votes.get(comment.id) if signed_in
+                       else None, moderates, render=render)
+
+
+def _thread_macros():
+    return current_app.jinja_env.get_template("comments/_thread.html").module
 
 
 def _head_macro():

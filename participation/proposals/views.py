@@ -354,7 +354,7 @@ def show(proposal_id: int):
     return render_template(
         "proposals/show.html", proposal=proposal, process=proposal.process, answer=answer if show_answer else None,
         supported=queries.has_supported(current_user, proposal), endorsed=queries.has_endorsed(current_user, proposal),
-        endorsers=queries.endorsers(proposal),
+        endorsers=queries.endorser_names(proposal),
         supports_left=queries.supports_left(current_user, proposal.process) if current_user.is_authenticated else None,
         threshold=threshold,
         progress=min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,

@@ -34,8 +34,8 @@ def _bulk(db, process, users, top_level: int, replies_each: int = 1, repliers=No
 def test_pagination_by_top_level_comments_with_their_replies(db, make_user, open_process):
     users = [make_user() for _ in range(3)]
     _bulk(db, open_process, users, top_level=25, replies_each=2)
-    first = queries.thread_for(TEST_TARGET, open_process.id, page=1)
-    second = queries.thread_for(TEST_TARGET, open_process.id, page=2)
+    first = queries.thread_for(TEST_TARGET, open_process.id, page=1, per_page=20)
+    second = queries.thread_for(TEST_TARGET, open_process.id, page=2, per_page=20)
     assert (first.pages, first.total_top_level, first.total) == (2, 25, 75)
     assert len(first.comments) == 20 and len(second.comments) == 5
     assert [c.body for c in second.comments] == [f"意見{i}" for i in range(20, 25)]
@@ -44,7 +44,9 @@ def test_pagination_by_top_level_comments_with_their_replies(db, make_user, open
     assert [c.body for c in level_one] == ["返信20-1"]
     assert [c.body for c in second.children(level_one[0])] == ["返信20-2"]
     # out-of-range pages are clamped, not errors
-    assert queries.thread_for(TEST_TARGET, open_process.id, page=99).page == 2
+    assert queries.thread_for(TEST_TARGET, open_process.id, page=99, per_page=20).page == 2
+    # the pages a phone gets: ten threads each
+    assert queries.thread_for(TEST_TARGET, open_process.id, page=1).pages == 3
 
 
 def test_thread_query_count_is_constant_for_5_and_100_comments(app, db, make_user, make_process, test_target,
@@ -64,7 +66,7 @@ def test_thread_query_count_is_constant_for_5_and_100_comments(app, db, make_use
         db.session.expunge_all()
         viewer = db.session.get(type(viewer), viewer_id)
         with count_queries() as counter:
-            thread = queries.thread_for(TEST_TARGET, process_id, page=1, viewer=viewer)
+            thread = queries.thread_for(TEST_TARGET, process_id, page=1, viewer=viewer, per_page=20)
             names = [c.author.public_name for c in thread.comments]
             names += [r.author.public_name for c in thread.comments for r in thread.children(c)]
             names += [r.author.public_name for c in thread.comments for r1 in thread.children(c)
