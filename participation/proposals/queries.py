@@ -520,6 +520,11 @@ def proposal_for_page(proposal_id: int) -> Proposal | None:
         joinedload(Proposal.process), joinedload(Proposal.answer).joinedload(ProposalAnswer.state)))
 
 
+def draft_count(user, process) -> int:
+    return db.session.scalar(select(func.count(Proposal.id)).where(
+        Proposal.author_id == user.id, Proposal.status == "draft", Proposal.process_id == process.id)) or 0
+
+
 def drafts_of(user, process=None) -> list[Proposal]:
     stmt = select(Proposal).where(Proposal.author_id == user.id, Proposal.status == "draft")
     if process is not None:

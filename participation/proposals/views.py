@@ -187,7 +187,7 @@ def index(slug: str):
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
                              seed=_list_seed() or 0, **filters)
     supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
-    drafts = queries.drafts_of(current_user, process) if current_user.is_authenticated else []
+    drafts = queries.draft_count(current_user, process) if current_user.is_authenticated else 0
     # Translated once per page, not once per card (the cards format them with their counts).
     card_labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
                    "comments": _("%(count)d comments"), "deleted": _("deleted participant"),

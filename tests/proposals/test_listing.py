@@ -252,3 +252,17 @@ def test_query_count_is_the_same_for_2_and_2000_proposals(app, client, login, ma
     assert all(value > 0 for value in small.values())
     _seed_full_cards(process, 1998, **seed)
     assert measure(20) == small
+
+
+def test_the_list_links_the_residents_own_drafts_of_this_process_with_their_number(
+        client, login, make_user, make_process, make_proposal):
+    process, other = make_process(), make_process()
+    author = make_user(locale="en")
+    make_proposal(process, author, status="draft")
+    make_proposal(process, author, status="draft")
+    make_proposal(other, author, status="draft")  # another process's draft is not counted here
+    make_proposal(process, make_user(), status="draft")  # nor someone else's
+    make_proposal(process, author)  # nor a published one
+    login(author)
+    html = client.get(f"/processes/{process.slug}/proposals").get_data(as_text=True)
+    assert "My drafts (2)" in html and f'href="/processes/{process.slug}/proposals/drafts"' in html
