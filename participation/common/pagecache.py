@@ -164,9 +164,8 @@ def page_cache() -> PageCache | None:
     app = current_app._get_current_object()
     cache = app.extensions.get("page_cache")
     if cache is None and app.config.get("PAGE_CACHE_SECONDS", 0) > 0:
-        cache = app.extensions.setdefault(
-            "page_cache", PageCache(app.config["PAGE_CACHE_SECONDS"], app.config.get("PAGE_CACHE_MAX_BYTES",
-                                                                                       32 * 1024 * 1024)))
+        cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config.get("PAGE_CACHE_MAX_BYTES", 32 << 20))
+        cache = app.extensions.setdefault("page_cache", cache)
     return cache
 
 
@@ -197,7 +196,6 @@ def guest_page(vary=None):
                 token = g.get("csrf_token")
                 cache.put(key, body.replace(token, _CSRF_HOLE) if token else body)
                 return body
-            g.page_cache_hit = True
             return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
         return wrapper
     return decorate

@@ -173,3 +173,17 @@ def test_the_generation_moves_only_for_committed_changes_to_public_content(app, 
         user.display_name = "名前を変えた人"
     db.session.commit()
     assert _generation(db) == start + 1  # a change made in a savepoint counts once, at the commit
+
+
+def test_page_cache_seconds_zero_switches_it_off(app, db, make_process, make_proposal):
+    process = make_process()
+    proposal = make_proposal(process, title="バス停に屋根をつけてほしい")
+    app.config["PAGE_CACHE_SECONDS"] = 0
+    app.extensions.pop("page_cache", None)
+    assert page_cache() is None
+    count = re.compile(r'class="support-count"><strong>\D*(\d+)')
+    assert count.search(_page(_guest(app), f"/proposals/{proposal.id}")).group(1) == "0"
+    db.session.execute(db.update(type(proposal)).where(type(proposal).id == proposal.id)
+                       .values(supports_count=7).execution_options(**pagecache.COUNTS_ONLY))
+    db.session.commit()
+    assert count.search(_page(_guest(app), f"/proposals/{proposal.id}")).group(1) == "7"  # live, not cached
