@@ -3,7 +3,8 @@
 A busy proposal page renders the same comments and the same list cards for every visitor. A fragment
 is cached under a key made of every value it displays (and the locale and time zone it is rendered
 in), so a cached fragment is never stale: when a value changes, so does the key, and the old entry
-simply ages out. Nothing viewer-specific (forms, CSRF tokens, "my vote") may be rendered inside one.
+simply ages out. What differs by viewer may be inside one only when it is in the key too (a comment's
+article keys "the viewer wrote it" and "the viewer's vote"); forms and CSRF tokens never are.
 
 Used from a template global, e.g. comments.views.comment_head:
 
