@@ -85,9 +85,14 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def public_name(self) -> str:
+        return self.public_name_of(self.display_name, self.deleted_at)
+
+    @staticmethod
+    def public_name_of(display_name: str, deleted_at) -> str:
+        """The name others see, from the two columns (for queries that load only those)."""
         from flask_babel import gettext
 
-        return gettext("deleted participant") if self.is_deleted else self.display_name
+        return gettext("deleted participant") if deleted_at is not None else display_name
 
 
 class PolicyConsent(db.Model):

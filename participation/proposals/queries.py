@@ -502,16 +502,13 @@ def has_endorsed(user, proposal) -> bool:
 
 def endorser_names(proposal, limit: int = 200) -> list[str]:
     """The public names of the first endorsers: two columns, not 200 account objects."""
-    from flask_babel import gettext as _
-
     from participation.accounts.models import User
 
     rows = db.session.execute(select(User.display_name, User.deleted_at)
                               .join(ProposalEndorsement, ProposalEndorsement.user_id == User.id)
                               .where(ProposalEndorsement.proposal_id == proposal.id)
                               .order_by(ProposalEndorsement.id).limit(limit))
-    deleted = _("deleted participant")
-    return [deleted if deleted_at is not None else name for name, deleted_at in rows]
+    return [User.public_name_of(name, deleted_at) for name, deleted_at in rows]
 
 
 def proposal_for_page(proposal_id: int) -> Proposal | None:

@@ -322,3 +322,19 @@ def test_no_withdraw_endorsement_button_once_the_proposal_is_withdrawn(client, c
     db.session.commit()
     page = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
     assert f'/proposals/{proposal.id}/unendorse"' not in page and "賛同した次郎" in page
+
+
+def test_endorsers_are_listed_by_public_name_and_a_deleted_account_as_deleted_participant(
+        app, client, make_user, make_process, make_proposal, db):
+    process = make_process()
+    proposal = make_proposal(process)
+    kept, gone = make_user(display_name="佐藤一郎"), make_user(display_name="鈴木次郎")
+    services.endorse(kept, proposal)
+    services.endorse(gone, proposal)
+    db.session.get(type(gone), gone.id).deleted_at = utcnow()
+    db.session.commit()
+    client.set_cookie("lang", "en")
+    html = client.get(f"/proposals/{proposal.id}").get_data(as_text=True)
+    endorsers = html.split('class="endorsers"')[1].split("</ul>")[0]
+    assert "<li>佐藤一郎</li>" in endorsers and "<li>deleted participant</li>" in endorsers
+    assert "鈴木次郎" not in html
