@@ -9,6 +9,10 @@ it must be empty or disposable, the schema is built by the migrations) by bulk i
 * the open-data ZIP: size, time and peak RSS (constant memory: the ZIP is streamed).
 
 Smaller runs: `python -m bench.kpi_bench --proposals 10000 --supports 100000 --comments 30000 --users 5000`.
+
+Repeated runs: `python -m bench.kpi_bench --sqlite /tmp/kpi-bench.sqlite3` seeds that file the first time and
+reuses it afterwards (the seeding takes minutes; the stored snapshots are emptied before each timing). The file
+holds whatever sizes seeded it: delete it after changing the sizes or the schema.
 """
 from __future__ import annotations
 
@@ -127,7 +131,8 @@ def seed(db, args) -> None:
         for n in range(0, args.proposals, 3)))
 
 
-def run(url: str, args) -> None:
+def run(url: str, args, reuse: bool = False) -> None:
+    """reuse: the database was seeded by an earlier run; only its stored snapshots are emptied."""
     from participation import create_app
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SCHEDULER_IN_PROCESS": False})
@@ -136,16 +141,21 @@ def run(url: str, args) -> None:
 
         from participation.extensions import db
         from participation.kpi import opendata, periods, services
+        from participation.kpi.models import KpiSnapshot
 
         upgrade()
         t0 = time.perf_counter()
-        seed(db, args)
+        if reuse:  # a rebuild into an empty table, as on a freshly seeded database
+            db.session.execute(KpiSnapshot.__table__.delete())
+            db.session.commit()
+        else:
+            seed(db, args)
         with db.engine.connect() as conn:  # fresh statistics for the planner, as a production database has
             conn.exec_driver_sql("ANALYZE")
             conn.commit()
-        print(f"[{db.engine.dialect.name}] data: {args.users} users, {args.processes} processes, {args.proposals} "
-              f"proposals, {args.supports} supports, {args.comments} comments in {time.perf_counter() - t0:.1f}s",
-              flush=True)
+        print(f"[{db.engine.dialect.name}] data ({'reused' if reuse else 'seeded'}): {args.users} users, "
+              f"{args.processes} processes, {args.proposals} proposals, {args.supports} supports, "
+              f"{args.comments} comments in {time.perf_counter() - t0:.1f}s", flush=True)
 
         month = periods.month(args.fiscal_year, 10)
         t0 = time.perf_counter()
@@ -205,6 +215,7 @@ def main(argv=None) -> None:
     parser.add_argument("--fiscal-year", type=int, default=2026)
     parser.add_argument("--url", help="run against this database only (used for the PostgreSQL run)")
     parser.add_argument("--zip-only", action="store_true", help="with --url: only stream the open-data ZIP")
+    parser.add_argument("--sqlite", metavar="PATH", help="SQLite file to seed once and reuse on later runs")
     args, _unknown = parser.parse_known_args(argv)
     os.environ.setdefault("INSTANCE_PATH", tempfile.mkdtemp(prefix="kpi-bench-"))
     sys.path.insert(0, str(ROOT))
@@ -214,8 +225,11 @@ def main(argv=None) -> None:
     if args.url:
         run(args.url, args)
         return
-    tmp = tempfile.mkdtemp(prefix="kpi-bench-")
-    run(f"sqlite:///{tmp}/bench.sqlite3", args)
+    if args.sqlite:
+        path = Path(args.sqlite).resolve()
+        run(f"sqlite:///{path}", args, reuse=path.exists())
+    else:
+        run(f"sqlite:///{tempfile.mkdtemp(prefix='kpi-bench-')}/bench.sqlite3", args)
     pg = os.environ.get("BENCH_DATABASE_URL")
     if pg:  # a fresh process, so that its peak RSS is its own
         passed = [a for a in (argv if argv is not None else sys.argv[1:])]
