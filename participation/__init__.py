@@ -48,6 +48,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from participation.extensions import babel, csrf, db, limiter, login_manager, migrate
+    from participation.common import pagecache
     from participation.common.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -56,6 +57,7 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
+    pagecache.init_app(app)
     login_manager.login_view = "accounts.sign_in"
     login_manager.session_protection = "basic"
 
@@ -95,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
 def _register_template_helpers(app: Flask) -> None:
     from participation import permissions, text
     from participation.common.i18n import current_locale, format_date_local, format_datetime_local
+    from participation.common.pagecache import viewer_part
     from participation.common.pagination import page_url
 
     app.jinja_env.globals.update(
@@ -104,6 +107,7 @@ def _register_template_helpers(app: Flask) -> None:
         render_markdown=text.render_markdown,
         render_plain=text.render_plain,
         excerpt=text.excerpt,
+        viewer_part=viewer_part,
     )
     app.jinja_env.filters.update(local_datetime=format_datetime_local, local_date=format_date_local)
 

@@ -1,33 +1,45 @@
-"""Whole-page cache for guests: the busiest public pages (the proposal list and a proposal) are rendered
-once and served to every guest who asks for the same thing, until the content changes.
+"""Whole-page sharing: the busiest public pages (the proposal list and a proposal) are rendered once and
+served to every guest, and to every resident, who asks for the same thing, until the content changes.
+What differs between viewers (the header's unread count, "you support this", supports left, live counts)
+is not in the shared page: it is a *viewer part*, filled in for each viewer after the request (below).
 
 Why it is safe:
-- Only guests (nobody signed in), only GET/HEAD, only 200 responses, never with a pending flash message.
-- The key holds everything a guest's page depends on: the path and query, the language, the host, what
-  the view adds (the list's random seed) and the **content generation**.
+- Only guests and residents (staff pages show staff tools and unpublished answers: never shared), only
+  GET/HEAD, only 200 responses, never with a pending flash message. Guests and residents never share an
+  entry with each other. A view marks people who see a page differently (a proposal's author, the authors
+  of its comments) with `exclude_viewer`: they get a page of their own.
+- The key holds everything a shared page depends on: the path and query, the language, the host, the kind
+  of viewer, what the view adds (the list's random seed, the viewer for "my proposals") and the **content
+  generation**.
 - The content generation is one number in the database (`content_generation`). Every committed
   transaction that changed something a public page shows adds one to it, in the same transaction
-  (before_commit below), so a page cached under the old number is never served after the change.
+  (before_commit below), so a page stored under the old number is never served after the change.
   Changes to rows no public page shows (notifications, tokens, audit, jobs, KPI figures, ...) leave
   it alone, and so do the counters that change with every support, endorsement and comment vote
-  (statements marked with `COUNTS_ONLY`): those would empty the cache at every click at a peak. A
-  guest sees those counts at most PAGE_CACHE_SECONDS old; a signed-in person always sees them live.
-- The CSRF token (the language switch form is on every page) is never cached: it is cut out after
+  (statements marked with `COUNTS_ONLY`): those would empty the cache at every click at a peak. The
+  counts a viewer part shows are read live; others (e.g. the endorser list) are at most
+  PAGE_CACHE_SECONDS old.
+- The CSRF token (the language switch form is on every page) is never stored: it is cut out after
   rendering and each response gets the visitor's own.
 
 Each worker keeps its own entries, bounded by PAGE_CACHE_MAX_BYTES (least recently used go first).
-PAGE_CACHE_SECONDS = 0 switches the cache off."""
+PAGE_CACHE_SECONDS = 0 switches sharing off (viewer parts are still filled: one way a page is made)."""
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
+import json
+import re
+import secrets
 from functools import wraps
+from typing import Callable
 
 from flask import current_app, g, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -119,17 +131,17 @@ def content_generation() -> int | None:
 
 # --- the cache --------------------------------------------------------------------------------
 class PageCache:
-    """A thread-safe LRU of page bodies, bounded in characters, each entry living `seconds`."""
+    """A thread-safe LRU of pages, bounded in characters (of their bodies), each entry living `seconds`."""
 
     def __init__(self, seconds: float, max_bytes: int):
         self.seconds = seconds
         self.max_bytes = max_bytes
-        self._entries: OrderedDict[tuple, tuple[float, str]] = OrderedDict()
+        self._entries: OrderedDict[tuple, tuple[float, object, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
 
-    def get(self, key: tuple) -> str | None:
+    def get(self, key: tuple):
         now = time.monotonic()
         with self._lock:
             entry = self._entries.get(key)
@@ -140,18 +152,18 @@ class PageCache:
             self.hits += 1
             return entry[1]
 
-    def put(self, key: tuple, body: str) -> None:
-        if len(body) > self.max_bytes // 4:
+    def put(self, key: tuple, value, size: int) -> None:
+        if size > self.max_bytes // 4:
             return
         with self._lock:
             old = self._entries.pop(key, None)
             if old is not None:
-                self._size -= len(old[1])
-            self._entries[key] = (time.monotonic() + self.seconds, body)
-            self._size += len(body)
+                self._size -= old[2]
+            self._entries[key] = (time.monotonic() + self.seconds, value, size)
+            self._size += size
             while self._size > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._size -= len(dropped)
+                _, (_, _, dropped) = self._entries.popitem(last=False)
+                self._size -= dropped
 
     def clear(self) -> None:
         with self._lock:
@@ -169,33 +181,104 @@ def page_cache() -> PageCache | None:
     return cache
 
 
-def _cacheable() -> bool:
-    return (request.method in ("GET", "HEAD") and not current_user.is_authenticated
-            and "_flashes" not in session)
+# --- parts that differ per viewer ----------------------------------------------------------
+# A shared page is the same for many viewers; what differs between them (the header's unread count,
+# "you support this", the supports left, the vote buttons' state, a form's submission key) is written as
+# a marker naming a filler and the facts it needs (the same for every viewer), and after every request
+# the markers of an HTML page are filled in for its viewer, cached page or not: one way a page is put
+# together. Markers may sit in cached fragments too. A filler gets the facts of every marker of its name
+# in the page at once and returns their HTML in order (one query for twenty cards, not twenty).
+PART_FILLERS: dict[str, Callable[[list[dict]], list[str]]] = {}
+_NONCE = secrets.token_hex(8)  # so that no text a person typed can pass for a marker
+_PART_MARK = re.compile("\x00" + _NONCE + " ([a-z_]+) ([^\x00]*)\x00")
 
 
-def guest_page(vary=None):
-    """Decorate a view whose page is the same for every guest (see the module docstring). `vary()` returns
-    what else the page depends on for this visitor (e.g. the random-order seed)."""
+def part_filler(name: str):
+    def register(fill):
+        PART_FILLERS[name] = fill
+        return fill
+    return register
+
+
+def viewer_part(name: str, **facts) -> Markup:
+    """Template global: the viewer's own part `name`, described by `facts` (JSON values)."""
+    if name not in PART_FILLERS:
+        raise KeyError(f"no filler for the viewer part {name!r}")
+    return Markup(f"\x00{_NONCE} {name} {json.dumps(facts, separators=(',', ':'))}\x00")
+
+
+def fill_parts(body: str) -> str:
+    if "\x00" not in body:
+        return body
+    matches = list(_PART_MARK.finditer(body))
+    if not matches:
+        return body
+    facts: dict[str, list[dict]] = {}
+    for match in matches:
+        facts.setdefault(match.group(1), []).append(json.loads(match.group(2)))
+    filled = {name: iter(PART_FILLERS[name](items)) for name, items in facts.items()}
+    return _PART_MARK.sub(lambda match: next(filled[match.group(1)]), body)
+
+
+def _fill_response(response):
+    if response.is_streamed or response.direct_passthrough or response.mimetype != "text/html":
+        return response
+    body = response.get_data(as_text=True)
+    if "\x00" in body:
+        response.set_data(fill_parts(body))
+    return response
+
+
+def init_app(app) -> None:
+    app.after_request(_fill_response)
+
+
+# --- shared pages -----------------------------------------------------------------------------
+def _viewer_class() -> str | None:
+    """Whom a cached page may be shared with: guests, or residents (signed-in pages of staff show staff tools
+    and unpublished answers: rendered each time). A blocked account is never signed in (load_user)."""
+    if not current_user.is_authenticated:
+        return "guest"
+    return "resident" if current_user.role == "resident" else None
+
+
+def exclude_viewer(user_id: int | None) -> None:
+    """Called by a view while rendering: this person sees the page differently (their own proposal, their
+    own comments), so they are served a fresh page of their own, never the shared one."""
+    if user_id is not None:
+        g.setdefault("_page_excluded", set()).add(user_id)
+
+
+def shared_page(vary=None, skip=None):
+    """Decorate a view whose page, apart from its viewer parts, is the same for every guest and for every
+    resident (see the module docstring). `vary()` returns what else the page depends on for this visitor
+    (e.g. the random-order seed); `skip()` is true for a request whose page must not be shared."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
+            viewer = _viewer_class()
             cache = page_cache()
-            if cache is None or not _cacheable():
-                return view(*args, **kwargs)
-            generation = content_generation()
-            if generation is None:
-                return view(*args, **kwargs)
-            key = (request.host, request.full_path, current_locale(), generation,
-                   vary() if vary else None)
-            body = cache.get(key)
-            if body is None:
-                body = view(*args, **kwargs)
-                if not isinstance(body, str) or request_ctx.flashes:
-                    return body
+            shareable = (cache is not None and viewer is not None and request.method in ("GET", "HEAD")
+                         and "_flashes" not in session and not (skip and skip()))
+            generation = content_generation() if shareable else None
+            viewer_id = getattr(current_user, "id", None)
+            key = None
+            if generation is not None:
+                key = (request.host, request.full_path, current_locale(), generation, viewer,
+                       vary() if vary else None)
+                entry = cache.get(key)
+                if entry is not None and viewer_id in entry[1]:
+                    key = None  # this viewer sees the page differently: rendered for them, not stored
+                elif entry is not None:
+                    body = entry[0]
+                    return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
+            g._page_excluded = set()
+            result = view(*args, **kwargs)
+            if key is not None and isinstance(result, str) and not request_ctx.flashes \
+                    and viewer_id not in g._page_excluded:
                 token = g.get("csrf_token")
-                cache.put(key, body.replace(token, _CSRF_HOLE) if token else body)
-                return body
-            return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
+                body = result.replace(token, _CSRF_HOLE) if token else result
+                cache.put(key, (body, frozenset(g._page_excluded)), len(body))
+            return result
         return wrapper
     return decorate

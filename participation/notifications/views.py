@@ -5,13 +5,14 @@ from __future__ import annotations
 from email import policy
 from email.parser import BytesParser
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from participation.accounts import services as account_services
 from participation.accounts.forms import PostForm
 from participation.common.errors import DomainError
+from participation.common.pagecache import part_filler
 from participation.common.pagination import paginate
 from participation.common.security import safe_next
 from participation.common.targets import get_target_type, load_target
@@ -36,6 +37,14 @@ def unread_notifications_count() -> int:
     if not current_user.is_authenticated:
         return 0
     return services.unread_count(current_user)
+
+
+@part_filler("notifications_link")
+def notifications_link(facts: list[dict]) -> list[str]:
+    """The header's link to the notification centre with the viewer's unread count (a viewer part)."""
+    link = get_template_attribute("notifications/_parts.html", "notifications_link")
+    html = str(link(unread_notifications_count()))
+    return [html] * len(facts)
 
 
 @bp.app_template_global()

@@ -517,6 +517,29 @@ def proposal_for_page(proposal_id: int) -> Proposal | None:
         joinedload(Proposal.process), joinedload(Proposal.answer).joinedload(ProposalAnswer.state)))
 
 
+def viewer_figures(user_id: int, process_id: int) -> tuple[int, int, int]:
+    """A participant's published (or withdrawn) proposals, drafts and supports used in a process, in one
+    query: what the list page tells each signed-in viewer about themselves."""
+    def own(*statuses):
+        return (select(func.count(Proposal.id)).where(Proposal.author_id == user_id, Proposal.process_id == process_id,
+                                                      Proposal.status.in_(statuses)).scalar_subquery())
+
+    published, drafts, supports = db.session.execute(select(
+        own("published", "withdrawn"), own("draft"), supports_used_statement(user_id, process_id).scalar_subquery())
+    ).one()
+    return published or 0, drafts or 0, supports or 0
+
+
+def live_counts(proposal_ids) -> dict[int, tuple[int, int, int]]:
+    """Supports, endorsements and comments of these proposals as they are now (shared pages may be seconds
+    old; these counters are read fresh for every viewer): one query for a whole page."""
+    if not proposal_ids:
+        return {}
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(
+        select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count, Proposal.comments_count)
+        .where(Proposal.id.in_(list(proposal_ids))))}
+
+
 def draft_count(user, process) -> int:
     return db.session.scalar(select(func.count(Proposal.id)).where(
         Proposal.author_id == user.id, Proposal.status == "draft", Proposal.process_id == process.id)) or 0

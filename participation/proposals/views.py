@@ -21,13 +21,14 @@ from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.numbers import parse_id
-from participation.common.pagecache import guest_page
+from participation.common.pagecache import shared_page
 from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.moderation.services import record_audit
 from participation.permissions import can, deny, require
 from participation.processes import queries as process_queries
 from participation.processes.models import Process
+from participation.proposals import parts as _parts  # noqa: F401  (registers the viewer parts)
 from participation.proposals import notifications as proposal_notifications
 from participation.proposals import personal_data, queries, services, targets
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
@@ -168,8 +169,18 @@ def states_css():
 _LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "supported")  # kept by the pager
 
 
+def _list_vary():
+    # "My proposals" is the viewer's own list (proposals are public content: the generation covers them).
+    return _list_seed(), current_user.id if request.args.get("mine") == "1" and current_user.is_authenticated else None
+
+
+def _supported_by_me() -> bool:
+    # Supports do not move the content generation (see pagecache): this list is never shared.
+    return request.args.get("supported") == "1"
+
+
 @bp.route("/processes/<slug>/proposals")
-@guest_page(vary=_list_seed)
+@shared_page(vary=_list_vary, skip=_supported_by_me)
 def index(slug: str):
     process = _process(slug)
     answers_visible = can(current_user, "proposals.answers_visible", process)
@@ -186,24 +197,16 @@ def index(slug: str):
                    mine=mine, supported=supported, query=query)
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
                              seed=_list_seed() or 0, **filters)
-    supported_ids = queries.supported_ids(current_user, [p.id for p in page.items])
-    drafts = queries.draft_count(current_user, process) if current_user.is_authenticated else 0
-    # Translated once per page, not once per card (the cards format them with their counts).
-    card_labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
-                   "comments": _("%(count)d comments"), "deleted": _("deleted participant"),
-                   "withdrawn": _("Withdrawn"), "supported": _("You support this"),
+    # Translated once per page, not once per card.
+    card_labels = {"deleted": _("deleted participant"), "withdrawn": _("Withdrawn"),
                    "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
-    return render_template("proposals/index.html", process=process, page=page, supported_ids=supported_ids,
+    return render_template("proposals/index.html", process=process, page=page,
                            card_labels=card_labels, locale=current_locale(),
                            pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS},
                            categories=choices["category"], areas=choices["area"],
                            states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
                            query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
-                           area_id=_int_arg("area"), drafts=drafts,
-                           limit_reached=current_user.is_authenticated
-                           and services.proposal_limit_reached(current_user, process),
-                           supports_left=queries.supports_left(current_user, process)
-                           if current_user.is_authenticated else None)
+                           area_id=_int_arg("area"))
 
 
 # --- create: write -> similar -> preview -> publish ----------------------------------------
@@ -339,7 +342,7 @@ def withdraw(proposal_id: int):
 
 # --- a proposal ------------------------------------------------------------------------------
 @bp.route("/proposals/<int:proposal_id>")
-@guest_page()
+@shared_page(skip=lambda: current_user.is_authenticated)  # its per-viewer blocks are not yet viewer parts
 def show(proposal_id: int):
     """A proposal. Answer visibility (decided for issue 4): a published answer (published_at set, now or
     by the scheduled job) is public on the proposal's page from then on; the phase switch

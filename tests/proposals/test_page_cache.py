@@ -1,6 +1,6 @@
 """The whole-page cache for guests (participation/common/pagecache.py) on the proposal pages: guests
-share a rendered page until public content changes; counters may lag by at most PAGE_CACHE_SECONDS;
-signed-in people, flash messages and CSRF tokens are never shared."""
+and residents share a rendered page until public content changes, each viewer getting their own viewer parts;
+staff pages, flash messages and CSRF tokens are never shared."""
 from __future__ import annotations
 
 import re
@@ -106,17 +106,51 @@ def test_supports_do_not_empty_the_cache_and_guests_see_counts_within_the_lifeti
     assert _page(_guest(app), path) != guest_before  # ...and guests see it once the entry has expired
 
 
-def test_signed_in_pages_are_never_cached(app, db, make_user, make_process, make_proposal):
+def test_residents_share_the_list_page_each_with_their_own_parts(app, db, make_user, make_process, make_proposal):
+    process = make_process(support_limit=5)
+    supported, other = make_proposal(process, title="図書館の開館時間を延ばす"), make_proposal(process)
+    first, second = make_user(display_name="山田花子"), make_user(display_name="佐藤一郎")
+    services.support(first, supported)
+    notify([first], "comment_on_my_proposal", target_type="proposal", target_id=other.id, title="t", body="b",
+           url="/")
+    db.session.commit()
+    path, cache = f"/processes/{process.slug}/proposals?sort=recent", page_cache()
+    first_page = _page(signed_in(app, first), path)
+    hits = cache.hits
+    second_page = _page(signed_in(app, second), path)
+    assert cache.hits == hits + 1  # the second resident was served the page the first one's request rendered
+    # ...with their own parts: supports left, "you support this", the unread count in the header
+    assert "5件中あと4件" in first_page and "5件中あと5件" in second_page
+    assert first_page.count("賛成済み") == 1 and "賛成済み" not in second_page
+    assert re.search(r"お知らせ <span[^>]*>1<", first_page) and not re.search(r"お知らせ <span", second_page)
+    # and the counts are live for everyone, though the page is shared
+    assert _page(_guest(app), path).count("賛成 1件") == 1
+    services.support(second, other)
+    db.session.commit()
+    hits = cache.hits
+    guest = _page(_guest(app), path)
+    assert cache.hits == hits + 1 and guest.count("賛成 1件") == 2 and "/account/sign-out" not in guest
+
+
+def test_pages_that_differ_per_resident_or_show_staff_tools_are_not_shared(app, db, make_user, make_process,
+                                                                          make_proposal):
     process = make_process()
-    proposal = make_proposal(process)
-    user = make_user(display_name="山田花子")
-    client, cache = signed_in(app, user), page_cache()
+    first, second = make_user(), make_user()
+    make_proposal(process, author=first, title="駐輪場の屋根を直してほしい")
+    services.support(second, make_proposal(process, title="公民館の予約をネットで"))
+    db.session.commit()
+    cache, base = page_cache(), f"/processes/{process.slug}/proposals"
     size = len(cache._entries)
+    staff = signed_in(app, make_user("staff"))
     for _ in range(2):
-        assert "/account/sign-out" in _page(client, f"/proposals/{proposal.id}")
-        assert "/account/sign-out" in _page(client, f"/processes/{process.slug}/proposals")
-    assert len(cache._entries) == size
-    assert "/account/sign-out" not in _page(_guest(app), f"/processes/{process.slug}/proposals")
+        assert "提案への回答" in _page(staff, base)
+    assert len(cache._entries) == size  # staff pages show staff tools: rendered each time, never stored
+    resident = signed_in(app, second)
+    for _ in range(2):
+        assert "公民館の予約" in _page(resident, base + "?supported=1")
+    assert len(cache._entries) == size  # "supported by me" moves with every support: never stored
+    assert "駐輪場の屋根" in _page(signed_in(app, first), base + "?mine=1")
+    assert "駐輪場の屋根" not in _page(resident, base + "?mine=1")  # "my proposals" is each person's own
 
 
 def test_every_guest_gets_their_own_csrf_token_from_a_cached_page(app, make_user, make_process, make_proposal):
@@ -187,3 +221,12 @@ def test_page_cache_seconds_zero_switches_it_off(app, db, make_process, make_pro
                        .values(supports_count=7).execution_options(**pagecache.COUNTS_ONLY))
     db.session.commit()
     assert count.search(_page(_guest(app), f"/proposals/{proposal.id}")).group(1) == "7"  # live, not cached
+
+
+def test_only_markers_made_by_this_process_are_filled(app, monkeypatch):
+    monkeypatch.setitem(pagecache.PART_FILLERS, "echo", lambda facts: [f"<b>{fact['n']}</b>" for fact in facts])
+    with app.test_request_context():
+        marker, other = str(pagecache.viewer_part("echo", n=7)), str(pagecache.viewer_part("echo", n=8))
+    forged = marker.replace(pagecache._NONCE, "0" * len(pagecache._NONCE))  # what a typed text could hold at best
+    assert pagecache.fill_parts(f"a{marker}b{other}c") == "a<b>7</b>b<b>8</b>c"
+    assert pagecache.fill_parts(forged) == forged

@@ -1,0 +1,47 @@
+"""The proposal pages' viewer parts (participation/common/pagecache.py): what differs per viewer on a page
+that guests and residents share. Each filler reads what it needs for all its parts in one query."""
+from __future__ import annotations
+
+from flask import get_template_attribute
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from participation.common.pagecache import part_filler
+from participation.proposals import queries
+
+
+def _macro(name: str):
+    return get_template_attribute("proposals/_parts.html", name)
+
+
+@part_filler("proposal_list_actions")
+def list_actions(facts: list[dict]) -> list[str]:
+    """Above the list: make a proposal (or the limit reached), the viewer's drafts, their supports left.
+    Facts: process_id, slug, can_create (the phase and the viewer's kind of account), proposal_limit,
+    support_limit."""
+    macro = _macro("list_actions")
+    html = []
+    for fact in facts:
+        if current_user.is_authenticated:
+            published, drafts, used = queries.viewer_figures(current_user.id, fact["process_id"])
+        else:
+            published = drafts = used = 0
+        limit, supports = fact["proposal_limit"], fact["support_limit"]
+        html.append(str(macro(
+            slug=fact["slug"], can_create=fact["can_create"], drafts=drafts, proposal_limit=limit,
+            limit_reached=current_user.is_authenticated and bool(limit) and published >= limit,
+            support_limit=supports,
+            supports_left=max(supports - used, 0) if supports and current_user.is_authenticated else None)))
+    return html
+
+
+@part_filler("proposal_card_live")
+def card_live(facts: list[dict]) -> list[str]:
+    """On each card: its counts as they are now, and "you support this" for the viewer."""
+    ids = [fact["id"] for fact in facts]
+    counts = queries.live_counts(ids)
+    supported = queries.supported_ids(current_user, ids)
+    labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
+              "comments": _("%(count)d comments"), "supported": _("You support this")}
+    macro = _macro("card_live")
+    return [str(macro(counts.get(i, (0, 0, 0)), i in supported, labels)) for i in ids]
