@@ -205,6 +205,8 @@ def proposal_published(user, target):
 
 RULES.update({
     "proposals.view": ((process_published & proposal_visible) | is_proposal_author | is_staff),
+    # Supports are open on this proposal for this kind of account; "support" adds the viewer's own limit.
+    "proposals.support_open": participation("proposals", "proposals.support") & proposal_open,
     "proposals.support": participation("proposals", "proposals.support") & proposal_open & under_support_limit,
     "proposals.unsupport": participation("proposals", "proposals.support"),
     "proposals.endorse": participation("proposals", "proposals.endorse") & proposal_open,

@@ -23,7 +23,6 @@ _AUTHOR = joinedload(Comment.author).load_only(User.id, User.display_name, User.
 class Thread:
     comments: list[Comment]            # top-level comments of this page
     replies: dict[int, list[Comment]]  # parent id -> replies, oldest first
-    my_votes: dict[int, int]           # comment id -> the viewer's vote
     page: int
     pages: int
     total_top_level: int
@@ -33,6 +32,11 @@ class Thread:
 
     def children(self, comment: Comment) -> list[Comment]:
         return self.replies.get(comment.id, [])
+
+    def all_comments(self):
+        yield from self.comments
+        for replies in self.replies.values():
+            yield from replies
 
     @property
     def has_prev(self) -> bool:
@@ -56,7 +60,6 @@ def thread_for(target_type: str, target_id: int, *, page: int = 1, viewer=None,
         .order_by(Comment.created_at, Comment.id).offset((page - 1) * per_page).limit(per_page)
     ))
     replies: dict[int, list[Comment]] = {}
-    all_ids = [c.id for c in top]
     if top:
         root_ids = [c.id for c in top]
         middle = aliased(Comment)
@@ -68,15 +71,22 @@ def thread_for(target_type: str, target_id: int, *, page: int = 1, viewer=None,
         )
         for reply in rows:
             replies.setdefault(reply.parent_id, []).append(reply)
-            all_ids.append(reply.id)
-    my_votes: dict[int, int] = {}
-    if viewer is not None and getattr(viewer, "is_authenticated", False) and all_ids:
-        my_votes = dict(db.session.execute(
-            select(CommentVote.comment_id, CommentVote.value)
-            .where(CommentVote.user_id == viewer.id, CommentVote.comment_id.in_(all_ids))
-        ).all())
-    return Thread(comments=top, replies=replies, my_votes=my_votes, page=page, pages=pages,
+    return Thread(comments=top, replies=replies, page=page, pages=pages,
                   total_top_level=top_total, total=total, viewer=viewer)
+
+
+def votes_with_mine(comment_ids, user) -> dict[int, tuple[int, int, int | None]]:
+    """comment id -> (up votes, down votes, the user's own vote or None) as they are now: one query for a
+    page of comments."""
+    if not comment_ids:
+        return {}
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    mine = aliased(CommentVote)
+    rows = db.session.execute(
+        select(Comment.id, Comment.upvotes, Comment.downvotes, mine.value)
+        .outerjoin(mine, (mine.comment_id == Comment.id) & (mine.user_id == user_id))
+        .where(Comment.id.in_(list(comment_ids))))
+    return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 
 def comment_or_none(comment_id: int) -> Comment | None:

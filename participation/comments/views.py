@@ -1,7 +1,7 @@
 """Comment endpoints (POST, redirect back to the target) and the thread macro's data loader."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, get_template_attribute, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from participation.comments.models import Comment
 from participation.common.errors import DomainError, render_error
 from participation.common.fragments import cached_html
 from participation.common.numbers import parse_id
+from participation.common.pagecache import exclude_viewer, part_filler
 from participation.common.submissions import new_submission_key
 from participation.common.targets import TARGETS, get_target_type, load_target
 from participation.extensions import db
@@ -32,6 +33,8 @@ def comment_thread_data(target_type: str, target, page=None) -> queries.Thread:
     viewer = current_user._get_current_object()
     thread = queries.thread_for(target_type, target.id, page=int(page), viewer=viewer)
     thread.reply_to = parse_id(request.args.get("reply_to"))
+    for comment in thread.all_comments():
+        exclude_viewer(comment.author_id)  # their edit and delete buttons: they get a page of their own
     return thread
 
 
@@ -47,9 +50,9 @@ def comment_head(comment):
 
 @bp.app_template_global()
 def comment_article_html(comment, thread, target_type: str, can_post: bool):
-    """A comment's article (head, votes, own/others' actions, reply link), rendered once per everything
-    it shows to this kind of viewer: the viewer enters the key only as author or not, their vote, and
-    whether they moderate. The article with the open reply form (CSRF token, submission key) is never
+    """A comment's article (head, own/others' actions, reply link; the votes are a viewer part), rendered once
+    per everything it shows to this kind of viewer: the viewer enters the key only as signed in or not,
+    author or not, and whether they moderate. The article with the open reply form (CSRF token, submission key) is never
     cached. Caching it makes a signed-in page of a long thread cost little more than a guest's."""
     render = lambda: _thread_macros().comment_article(comment, thread, target_type, can_post)  # noqa: E731
     if thread.reply_to == comment.id:
@@ -62,8 +65,28 @@ def comment_article_html(comment, thread, target_type: str, can_post: bool):
                        comment.edited_at is not None, comment.hidden_at is not None, comment.deleted_at is not None,
                        comment.body, comment.upvotes, comment.downvotes, comment.depth, comment.target_id,
                        target_type, thread.page, can_post, signed_in,
-                       signed_in and comment.author_id == viewer.id, thread.my_votes.get(comment.id) if signed_in
-                       else None, moderates, render=render)
+                       signed_in and comment.author_id == viewer.id, moderates, render=render)
+
+
+@part_filler("comment_votes")
+def comment_votes(facts: list[dict]) -> list[str]:
+    """Each comment's vote counts as they are now and, where the viewer may vote, their buttons showing the
+    viewer's own vote (a viewer part): one query and one macro call for every comment of the page.
+    Facts: id, buttons."""
+    votes = queries.votes_with_mine([fact["id"] for fact in facts], current_user)
+    labels = {"counts": _("%(up)d up, %(down)d down"), "vote_up": _("Vote up"), "vote_down": _("Vote down"),
+              "unvote_up": _("Remove my up vote"), "unvote_down": _("Remove my down vote")}
+    head, tail = url_for("comments.vote", comment_id=0).split("/0/")  # the id goes where the 0 is
+    labels.update(vote_url_head=head + "/", vote_url_tail="/" + tail)
+    items = [(fact["id"], *votes.get(fact["id"], (0, 0, None)), fact["buttons"]) for fact in facts]
+    html = str(get_template_attribute("comments/_parts.html", "votes")(items, labels))
+    return html.split("\0")[:-1]
+
+
+@part_filler("submission_key")
+def submission_keys(facts: list[dict]) -> list[str]:
+    """A fresh key for each comment form of the page, for each viewer (see common/submissions.py)."""
+    return [new_submission_key() for _fact in facts]
 
 
 def _thread_macros():
@@ -78,10 +101,6 @@ def _head_macro():
 def may_comment(target_type: str, target) -> bool:
     kind = TARGETS.get(target_type)
     return kind is not None and services.may_comment(current_user, kind, target)
-
-
-# A fresh key for each comment form the thread macro writes (see common/submissions.py).
-bp.add_app_template_global(new_submission_key, "new_submission_key")
 
 
 @bp.app_template_global()

@@ -4,7 +4,8 @@ A busy proposal page renders the same comments and the same list cards for every
 is cached under a key made of every value it displays (and the locale and time zone it is rendered
 in), so a cached fragment is never stale: when a value changes, so does the key, and the old entry
 simply ages out. What differs by viewer may be inside one only when it is in the key too (a comment's
-article keys "the viewer wrote it" and "the viewer's vote"); forms and CSRF tokens never are.
+article keys "the viewer wrote it") or as a viewer part (common/pagecache.py: the comment's votes, a form's
+submission key), which is filled in per viewer after the request; forms and CSRF tokens never are.
 
 Used from a template global, e.g. comments.views.comment_head:
 

@@ -131,7 +131,8 @@ def content_generation() -> int | None:
 
 # --- the cache --------------------------------------------------------------------------------
 class PageCache:
-    """A thread-safe LRU of pages, bounded in characters (of their bodies), each entry living `seconds`."""
+    """A thread-safe LRU of pages, bounded in characters (of their bodies), each entry living `seconds`.
+    `hits` counts pages served from it and `misses` pages rendered (`shared_page` records them)."""
 
     def __init__(self, seconds: float, max_bytes: int):
         self.seconds = seconds
@@ -146,11 +147,16 @@ class PageCache:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None or entry[0] < now:
-                self.misses += 1
                 return None
             self._entries.move_to_end(key)
-            self.hits += 1
             return entry[1]
+
+    def record(self, hit: bool) -> None:
+        with self._lock:
+            if hit:
+                self.hits += 1
+            else:
+                self.misses += 1
 
     def put(self, key: tuple, value, size: int) -> None:
         if size > self.max_bytes // 4:
@@ -244,15 +250,22 @@ def _viewer_class() -> str | None:
 
 def exclude_viewer(user_id: int | None) -> None:
     """Called by a view while rendering: this person sees the page differently (their own proposal, their
-    own comments), so they are served a fresh page of their own, never the shared one."""
+    own comments), so they are never served the shared page but one of their own (stored for them alone)."""
     if user_id is not None:
         g.setdefault("_page_excluded", set()).add(user_id)
+
+
+def _serve(cache: PageCache, body: str) -> str:
+    cache.record(hit=True)
+    return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
 
 
 def shared_page(vary=None, skip=None):
     """Decorate a view whose page, apart from its viewer parts, is the same for every guest and for every
     resident (see the module docstring). `vary()` returns what else the page depends on for this visitor
-    (e.g. the random-order seed); `skip()` is true for a request whose page must not be shared."""
+    (e.g. the random-order seed); `skip()` is true for a request whose page must not be shared.
+    An entry holds the page and the people it was not for (`exclude_viewer`); each of those has their
+    own entry under the same key plus their id."""
     def decorate(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
@@ -262,23 +275,29 @@ def shared_page(vary=None, skip=None):
                          and "_flashes" not in session and not (skip and skip()))
             generation = content_generation() if shareable else None
             viewer_id = getattr(current_user, "id", None)
-            key = None
+            key = own_key = None
             if generation is not None:
                 key = (request.host, request.full_path, current_locale(), generation, viewer,
                        vary() if vary else None)
+                own_key = key + (viewer_id,) if viewer_id is not None else None
                 entry = cache.get(key)
-                if entry is not None and viewer_id in entry[1]:
-                    key = None  # this viewer sees the page differently: rendered for them, not stored
-                elif entry is not None:
-                    body = entry[0]
-                    return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
+                if entry is not None and viewer_id not in entry[1]:
+                    return _serve(cache, entry[0])
+                own = cache.get(own_key) if own_key is not None else None
+                if own is not None:
+                    return _serve(cache, own[0])
+            if key is not None:
+                cache.record(hit=False)
             g._page_excluded = set()
             result = view(*args, **kwargs)
-            if key is not None and isinstance(result, str) and not request_ctx.flashes \
-                    and viewer_id not in g._page_excluded:
+            if key is not None and isinstance(result, str) and not request_ctx.flashes:
                 token = g.get("csrf_token")
                 body = result.replace(token, _CSRF_HOLE) if token else result
-                cache.put(key, (body, frozenset(g._page_excluded)), len(body))
+                excluded = frozenset(g._page_excluded)
+                if viewer_id in excluded:
+                    cache.put(own_key, (body, frozenset()), len(body))
+                else:
+                    cache.put(key, (body, excluded), len(body))
             return result
         return wrapper
     return decorate

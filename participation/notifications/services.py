@@ -35,13 +35,18 @@ def kind_label(kind: str) -> str:
 
 
 # --- follows ---------------------------------------------------------------------------------
+def followed_among(user, targets) -> set[tuple[str, int]]:
+    """Which of these (target_type, target_id) the user follows: one query."""
+    if user is None or not getattr(user, "is_authenticated", False) or not targets:
+        return set()
+    ids = {target_id for _type, target_id in targets}
+    rows = db.session.execute(select(Follow.target_type, Follow.target_id).where(
+        Follow.user_id == user.id, Follow.target_id.in_(ids)))
+    return {(row[0], row[1]) for row in rows} & set(targets)
+
+
 def is_following(user, target_type: str, target_id: int) -> bool:
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(
-        select(Follow.id).where(Follow.user_id == user.id, Follow.target_type == target_type,
-                                Follow.target_id == target_id)
-    ) is not None
+    return (target_type, target_id) in followed_among(user, [(target_type, target_id)])
 
 
 def follow(user, target_type: str, target_id: int) -> Follow:

@@ -52,9 +52,13 @@ def following_available(target_type: str, target) -> bool:
     return can(current_user, "notifications.follow", target)
 
 
-@bp.app_template_global()
-def following(target_type: str, target) -> bool:
-    return services.is_following(current_user, target_type, target.id)
+@part_filler("follow_button")
+def follow_buttons(facts: list[dict]) -> list[str]:
+    """Follow / unfollow buttons as this viewer sees them (a viewer part). Facts: target_type, target_id."""
+    button = get_template_attribute("notifications/_parts.html", "follow_button")
+    followed = services.followed_among(current_user, [(f["target_type"], f["target_id"]) for f in facts])
+    return [str(button(f["target_type"], f["target_id"], (f["target_type"], f["target_id"]) in followed))
+            for f in facts]
 
 
 @bp.route("/notifications")

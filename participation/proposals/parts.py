@@ -45,3 +45,36 @@ def card_live(facts: list[dict]) -> list[str]:
               "comments": _("%(count)d comments"), "supported": _("You support this")}
     macro = _macro("card_live")
     return [str(macro(counts.get(i, (0, 0, 0)), i in supported, labels)) for i in ids]
+
+
+@part_filler("proposal_support")
+def support_block(facts: list[dict]) -> list[str]:
+    """A proposal page's supports: the live count and progress, and what this viewer may do (support, take it
+    back, sign in) with their supports left. Facts: id, process_id, threshold, support_limit, open (supports
+    open on it for this kind of account), unsupport_open, sign_in (a guest who may sign in to support),
+    withdrawn."""
+    macro = _macro("support_block")
+    ids = [fact["id"] for fact in facts]
+    counts = queries.live_counts(ids)
+    supported = queries.supported_ids(current_user, ids)
+    html = []
+    for fact in facts:
+        limit = fact["support_limit"]
+        left = None
+        if limit and current_user.is_authenticated:
+            left = max(limit - queries.supports_used_by(current_user.id, fact["process_id"]), 0)
+        html.append(str(macro(
+            id=fact["id"], count=counts.get(fact["id"], (0, 0, 0))[0], threshold=fact["threshold"],
+            supported=fact["id"] in supported, can_support=fact["open"] and left != 0,
+            can_unsupport=fact["unsupport_open"], sign_in=fact["sign_in"], withdrawn=fact["withdrawn"],
+            supports_left=left, support_limit=limit)))
+    return html
+
+
+@part_filler("proposal_endorse")
+def endorse_button(facts: list[dict]) -> list[str]:
+    """"I endorse this", or its withdrawal for a viewer who endorses it. Facts: id (endorsing is open)."""
+    ids = [fact["id"] for fact in facts]
+    endorsed = queries.endorsed_ids(current_user, ids)
+    macro = _macro("endorse_button")
+    return [str(macro(i, i in endorsed)) for i in ids]

@@ -38,10 +38,14 @@ def supports_used_statement(user_id: int, process_id: int):
 
 def supports_used(user, process) -> int:
     """How many of the process's supports `user` has used (cached per request: no N+1 in lists)."""
+    return supports_used_by(user.id, process.id)
+
+
+def supports_used_by(user_id: int, process_id: int) -> int:
     cache = _request_cache()
-    key = (user.id, process.id)
+    key = (user_id, process_id)
     if key not in cache:
-        cache[key] = db.session.scalar(supports_used_statement(user.id, process.id)) or 0
+        cache[key] = db.session.scalar(supports_used_statement(user_id, process_id)) or 0
     return cache[key]
 
 
@@ -493,11 +497,16 @@ def has_supported(user, proposal) -> bool:
     return proposal.id in supported_ids(user, [proposal.id])
 
 
+def endorsed_ids(user, proposal_ids) -> set[int]:
+    """Which of these proposals the user endorses."""
+    if not getattr(user, "is_authenticated", False) or not proposal_ids:
+        return set()
+    return set(db.session.scalars(select(ProposalEndorsement.proposal_id).where(
+        ProposalEndorsement.user_id == user.id, ProposalEndorsement.proposal_id.in_(list(proposal_ids)))))
+
+
 def has_endorsed(user, proposal) -> bool:
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return db.session.scalar(select(ProposalEndorsement.id).where(
-        ProposalEndorsement.user_id == user.id, ProposalEndorsement.proposal_id == proposal.id)) is not None
+    return proposal.id in endorsed_ids(user, [proposal.id])
 
 
 def endorser_names(proposal, limit: int = 200) -> list[str]:

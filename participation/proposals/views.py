@@ -21,7 +21,7 @@ from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.numbers import parse_id
-from participation.common.pagecache import shared_page
+from participation.common.pagecache import exclude_viewer, shared_page
 from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.moderation.services import record_audit
@@ -342,26 +342,22 @@ def withdraw(proposal_id: int):
 
 # --- a proposal ------------------------------------------------------------------------------
 @bp.route("/proposals/<int:proposal_id>")
-@shared_page(skip=lambda: current_user.is_authenticated)  # its per-viewer blocks are not yet viewer parts
+@shared_page(skip=lambda: "reply_to" in request.args)  # the open reply form holds a submission key
 def show(proposal_id: int):
     """A proposal. Answer visibility (decided for issue 4): a published answer (published_at set, now or
     by the scheduled job) is public on the proposal's page from then on; the phase switch
     'proposals.answers_visible' decides whether the list shows answer badges and the answer filter.
-    Unpublished or scheduled answers are shown to staff only."""
+    Unpublished or scheduled answers are shown to staff only. The page is shared (see pagecache): its
+    supports, endorse and follow buttons and comment votes are viewer parts; its author sees their own."""
     proposal = _proposal(proposal_id)
     if proposal.is_draft:
         return redirect(url_for("proposals.preview", proposal_id=proposal.id))
+    exclude_viewer(proposal.author_id)  # edit and withdraw buttons, the hidden notice written for them
     answer = proposal.answer
     show_answer = answer is not None and (answer.is_published or can(current_user, "staff.answer"))
-    threshold = proposal.process.support_threshold
     return render_template(
         "proposals/show.html", proposal=proposal, process=proposal.process, answer=answer if show_answer else None,
-        supported=queries.has_supported(current_user, proposal), endorsed=queries.has_endorsed(current_user, proposal),
-        endorsers=queries.endorser_names(proposal),
-        supports_left=queries.supports_left(current_user, proposal.process) if current_user.is_authenticated else None,
-        threshold=threshold,
-        progress=min(100, round(100 * proposal.supports_count / threshold)) if threshold else None,
-        post_form=PostForm())
+        endorsers=queries.endorser_names(proposal), threshold=proposal.process.support_threshold)
 
 
 @bp.route("/proposals/<int:proposal_id>/<any(support, unsupport, endorse, unendorse):action>", methods=["POST"])
