@@ -22,7 +22,8 @@ replies, a few deleted) with votes.
 The work is CPU-bound Python (SQLite reads are in the page cache), so the default is one sync worker per
 core, as gunicorn recommends behind a buffering proxy (nginx): on this 2-core machine it served the
 trivial route at ~1,360 req/s against ~790 for gthread 2x4 (ab, 16 clients). gthread stays available to
-compare. Guest requests carry no session cookie, so every one is a new visitor (a new random order, the
+compare. The load comes from wrk (`apt-get install wrk`) when it is installed: the threaded Python client
+it falls back to takes about one core of the two for itself, and so roughly halves what the server shows. Guest requests carry no session cookie, so every one is a new visitor (a new random order, the
 page cache's worst case).
 
 Targets (issue 4): p95 < 50 ms for the list page (any sort, any filter) and a proposal page with
@@ -120,6 +121,8 @@ def seed(url: str, instance: Path, proposals: int, supports: int, comments: int)
         admin = db.session.get(User, user_ids[0])
         resident = db.session.get(User, user_ids[1])  # the signed-in client: ~100 supports, a few proposals
         resident.password_hash = hash_password(BENCH_PASSWORD)
+        reader = db.session.get(User, user_ids[2])  # signed in too: neither author nor commenter of `hot`
+        reader.password_hash = hash_password(BENCH_PASSWORD)
         today = local_today()
         process = process_services.create_process(admin, {
             "title": "ベンチマーク用プロセス", "slug": "bench", "subtitle": "", "description": "",
@@ -220,7 +223,7 @@ def seed(url: str, instance: Path, proposals: int, supports: int, comments: int)
               f"{comments} comments in {time.perf_counter() - started:.1f} s")
         db.engine.dispose()
         return {"slug": process.slug, "hot": hot, "category": category_ids[0], "area": area_ids[0],
-                "email": "bench1@example.jp", "password": BENCH_PASSWORD}
+                "email": "bench1@example.jp", "reader_email": "bench2@example.jp", "password": BENCH_PASSWORD}
 
 
 def _hot_thread(user_ids, now) -> list[list[dict]]:
@@ -242,7 +245,7 @@ def _hot_thread(user_ids, now) -> list[list[dict]]:
                                   "created_at": above[parent]["created_at"] + timedelta(minutes=rng.randint(5, 600))})
     for depth, level in enumerate(levels):
         for n, comment in enumerate(level):
-            comment.update(depth=depth, author_id=user_ids[1 + rng.randrange(len(user_ids) - 1)],
+            comment.update(depth=depth, author_id=user_ids[3 + rng.randrange(len(user_ids) - 3)],  # not the reader
                            alignment=rng.choice((1, 1, 0, -1)), upvotes=rng.randint(0, 12),
                            downvotes=rng.randint(0, 3), deleted=rng.random() < 0.03,
                            body=("返信" if depth else "意見") + f"{depth}-{n}: " + "この提案について思うことを書きます。"
@@ -339,13 +342,44 @@ def _drive(port: int, path: str, seconds: float, clients: int, cookie: str = "la
     return latencies, errors[0], time.perf_counter() - started
 
 
-def _report(name: str, latencies: list[float], errors: int, elapsed: float) -> dict:
+# wrk's summary as one line: requests, errors (connect/read/write/timeout and non-2xx/3xx), seconds, p50, p95 (µs)
+WRK_SUMMARY = """
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("WRK %d %d %f %f %f\\n", summary.requests,
+    e.connect + e.read + e.write + e.timeout + e.status, summary.duration / 1e6,
+    latency:percentile(50), latency:percentile(95)))
+end
+"""
+
+
+def _drive_wrk(wrk: str, port: int, path: str, seconds: float, clients: int, cookie: str) -> dict:
+    """The same load from wrk, a C load generator: it leaves the server nearly all of the two cores (the
+    Python client above uses about as much CPU as a worker)."""
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SUMMARY)
+    try:
+        out = subprocess.run([wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
+                              "--timeout", "30s", "-H", f"Cookie: {cookie}", "-s", script.name,
+                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    requests, errors, elapsed, p50, p95 = next(line for line in out.splitlines() if line.startswith("WRK ")).split()[1:]
+    return {"n": int(requests), "errors": int(errors), "rps": int(requests) / float(elapsed),
+            "p50": float(p50) / 1e6, "p95": float(p95) / 1e6}
+
+
+def _figures(latencies: list[float], errors: int, elapsed: float) -> dict:
     latencies = sorted(latencies)
     p95 = latencies[max(int(len(latencies) * 0.95) - 1, 0)] if latencies else float("nan")
-    rps = len(latencies) / elapsed if elapsed else 0.0
-    print(f"{name:<40} n={len(latencies):>6}  p50={statistics.median(latencies) * 1000 if latencies else 0:7.1f} ms  "
-          f"p95={p95 * 1000:7.1f} ms  {rps:8.1f} req/s  errors={errors}", flush=True)
-    return {"p95": p95, "rps": rps, "errors": errors, "n": len(latencies)}
+    return {"n": len(latencies), "errors": errors, "rps": len(latencies) / elapsed if elapsed else 0.0,
+            "p50": statistics.median(latencies) if latencies else float("nan"), "p95": p95}
+
+
+def _report(name: str, figures: dict) -> dict:
+    print(f"{name:<42} n={figures['n']:>6}  p50={figures['p50'] * 1000:7.1f} ms  p95={figures['p95'] * 1000:7.1f} ms  "
+          f"{figures['rps']:8.1f} req/s  errors={figures['errors']}", flush=True)
+    return figures
 
 
 P95_TARGET_MS = 50.0
@@ -367,7 +401,7 @@ def _verdicts(results: dict) -> bool:
         ok = p95_ok and ratio_ok and figures["errors"] == 0 and figures["n"] > 0
         passed &= ok
         ratio_text = f"{ratio:5.2f} x {'PASS' if ratio_ok else 'FAIL'}" if is_list else f"{ratio:5.2f} x (n/a) "
-        print(f"{name:<40} p95 {p95_ms:7.1f} ms {'PASS' if p95_ok else 'FAIL'}   ratio {ratio_text}   "
+        print(f"{name:<42} p95 {p95_ms:7.1f} ms {'PASS' if p95_ok else 'FAIL'}   ratio {ratio_text}   "
               f"errors {figures['errors']}   => {'PASS' if ok else 'FAIL'}")
     print(f"overall: {'PASS' if passed else 'FAIL'}")
     return passed
@@ -403,6 +437,8 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--worker-class", default="sync", choices=("gthread", "sync"),
                         help="sync: one request per process at a time (--threads ignored)")
+    parser.add_argument("--client", default="auto", choices=("auto", "wrk", "python"),
+                        help="load generator: wrk when installed (auto), or the threaded Python client")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance directory")
     parser.add_argument("--instance", help="instance directory to seed once and reuse (SQLite; implies --keep)")
     parser.add_argument("--seed-only", action="store_true", help="seed and exit (with --instance)")
@@ -448,6 +484,7 @@ def main() -> int:
         slug, hot = info["slug"], info["hot"]
         base = f"/processes/{slug}/proposals"
         cookie = _sign_in(port, info["email"], info["password"], base + "?sort=random")
+        reader = _sign_in(port, info["reader_email"], info["password"], f"/proposals/{hot}")
         guest, resident = "lang=ja", cookie
         routes = [
             ("trivial /healthz", "/healthz", guest),
@@ -467,15 +504,26 @@ def main() -> int:
             ("list, signed in, supported by me", f"{base}?supported=1&sort=recent", resident),
             ("list, signed in, mine", f"{base}?mine=1&sort=recent", resident),
             ("proposal page (200 comments)", f"/proposals/{hot}", guest),
-            ("proposal page, signed in", f"/proposals/{hot}", resident),
+            ("proposal page, signed in, another resident", f"/proposals/{hot}", reader),
+            ("proposal page, signed in, its author", f"/proposals/{hot}", resident),
         ]
         shape = f"gthread {args.workers}x{args.threads}" if args.worker_class == "gthread" else f"sync x{args.workers}"
         print(f"gunicorn {shape}, {args.clients} clients, {args.seconds:.0f} s per route, "
               f"load average {os.getloadavg()[0]:.1f} at start")
+        wrk = None if args.client == "python" else shutil.which("wrk")
+        if args.client == "wrk" and wrk is None:
+            print("wrk is not installed (apt-get install wrk)", file=sys.stderr)
+            return 2
+        print("load from " + ("wrk" if wrk else "the Python client (install wrk for figures less disturbed "
+                                                 "by the client's own CPU use)"))
         results = {}
         for name, path, route_cookie in routes:
             _drive(port, path, min(1.0, args.seconds), args.clients, route_cookie)  # warm up
-            results[name] = _report(name, *_drive(port, path, args.seconds, args.clients, route_cookie))
+            if wrk:
+                figures = _drive_wrk(wrk, port, path, args.seconds, args.clients, route_cookie)
+            else:
+                figures = _figures(*_drive(port, path, args.seconds, args.clients, route_cookie))
+            results[name] = _report(name, figures)
         _verdicts(results)
     finally:
         server.send_signal(signal.SIGTERM)
