@@ -9,8 +9,8 @@ Why it is safe:
   entry with each other. A view marks people who see a page differently (a proposal's author, the authors
   of its comments) with `exclude_viewer`: they get a page of their own.
 - The key holds everything a shared page depends on: the path and query, the language, the host, the kind
-  of viewer, what the view adds (the list's random seed, the viewer for "my proposals") and the **content
-  generation**.
+  of viewer, what the view adds (the list's random seed; the viewer for "my proposals"; the viewer and
+  what they support now for "supported by me") and the **content generation**.
 - The content generation is one number in the database (`content_generation`). Every committed
   transaction that changed something a public page shows adds one to it, in the same transaction
   (before_commit below), so a page stored under the old number is never served after the change.

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import render_template
 from flask_babel import force_locale, gettext, lazy_gettext as _l
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import User
@@ -35,13 +35,19 @@ def kind_label(kind: str) -> str:
 
 
 # --- follows ---------------------------------------------------------------------------------
+# Built once: they run on every page a signed-in person views (the header, the follow buttons).
+FOLLOWED_AMONG = select(Follow.target_type, Follow.target_id).where(
+    Follow.user_id == bindparam("user_id"), Follow.target_id.in_(bindparam("ids", expanding=True)))
+UNREAD_COUNT = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
+                                                         Notification.read_at.is_(None))
+
+
 def followed_among(user, targets) -> set[tuple[str, int]]:
     """Which of these (target_type, target_id) the user follows: one query."""
     if user is None or not getattr(user, "is_authenticated", False) or not targets:
         return set()
-    ids = {target_id for _type, target_id in targets}
-    rows = db.session.execute(select(Follow.target_type, Follow.target_id).where(
-        Follow.user_id == user.id, Follow.target_id.in_(ids)))
+    ids = list({target_id for _type, target_id in targets})
+    rows = db.session.execute(FOLLOWED_AMONG, {"user_id": user.id, "ids": ids})
     return {(row[0], row[1]) for row in rows} & set(targets)
 
 
@@ -210,8 +216,7 @@ def mark_all_read(user) -> int:
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(select(func.count(Notification.id))
-                             .where(Notification.user_id == user.id, Notification.read_at.is_(None))) or 0
+    return db.session.scalar(UNREAD_COUNT, {"user_id": user.id}) or 0
 
 
 # --- personal data ---------------------------------------------------------------------------

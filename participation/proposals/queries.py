@@ -6,7 +6,7 @@ import unicodedata
 from datetime import timedelta
 
 from flask import has_request_context, request
-from sqlalchemy import String, and_, case, column, func, literal, or_, select, table, text, union_all
+from sqlalchemy import String, and_, bindparam, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
 from participation.common.time import utcnow
@@ -23,7 +23,9 @@ _SPACE_RE = re.compile(r"\s+")
 
 
 # --- limits and windows ----------------------------------------------------------------------
-def supports_used_statement(user_id: int, process_id: int):
+# The reads every page view makes for its viewer parts are built once, with bound parameters: building
+# and keying a statement costs more than running these small queries (a third of a millisecond each).
+def _supports_used(user_id, process_id):
     """Count of the supports that take up a participant's per-process limit: only those on proposals that
     are published, not withdrawn and not hidden. A withdrawn proposal is excluded from supports, and a hidden
     one cannot be opened by a resident to take their support back, so neither may keep a support used up."""
@@ -36,6 +38,28 @@ def supports_used_statement(user_id: int, process_id: int):
     return select(func.count(ProposalSupport.id)).where(ProposalSupport.user_id == user_id, counts_toward_limit)
 
 
+SUPPORTS_USED = _supports_used(bindparam("user_id"), bindparam("process_id"))
+_IDS = bindparam("ids", expanding=True)
+LIVE_COUNTS = select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count,
+                     Proposal.comments_count).where(Proposal.id.in_(_IDS))
+SUPPORTED_AMONG = select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"),
+                                                            ProposalSupport.proposal_id.in_(_IDS))
+SUPPORTED_BY = (select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"))
+                .order_by(ProposalSupport.proposal_id))
+ENDORSED_AMONG = select(ProposalEndorsement.proposal_id).where(
+    ProposalEndorsement.user_id == bindparam("user_id"), ProposalEndorsement.proposal_id.in_(_IDS))
+
+
+def _own_proposals(*statuses):
+    return (select(func.count(Proposal.id))
+            .where(Proposal.author_id == bindparam("user_id"), Proposal.process_id == bindparam("process_id"),
+                   Proposal.status.in_(statuses)).scalar_subquery())
+
+
+VIEWER_FIGURES = select(_own_proposals("published", "withdrawn"), _own_proposals("draft"),
+                        SUPPORTS_USED.scalar_subquery())
+
+
 def supports_used(user, process) -> int:
     """How many of the process's supports `user` has used (cached per request: no N+1 in lists)."""
     return supports_used_by(user.id, process.id)
@@ -45,7 +69,7 @@ def supports_used_by(user_id: int, process_id: int) -> int:
     cache = _request_cache()
     key = (user_id, process_id)
     if key not in cache:
-        cache[key] = db.session.scalar(supports_used_statement(user_id, process_id)) or 0
+        cache[key] = db.session.scalar(SUPPORTS_USED, {"user_id": user_id, "process_id": process_id}) or 0
     return cache[key]
 
 
@@ -489,8 +513,12 @@ def supported_ids(user, proposal_ids) -> set[int]:
     """Which of these proposals the user supports: one query for a whole page."""
     if not getattr(user, "is_authenticated", False) or not proposal_ids:
         return set()
-    return set(db.session.scalars(select(ProposalSupport.proposal_id).where(
-        ProposalSupport.user_id == user.id, ProposalSupport.proposal_id.in_(list(proposal_ids)))))
+    return set(db.session.scalars(SUPPORTED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}))
+
+
+def supported_by(user_id: int) -> tuple[int, ...]:
+    """Every proposal this person supports (a few hundred at most: the per-process limits), in id order."""
+    return tuple(db.session.scalars(SUPPORTED_BY, {"user_id": user_id}))
 
 
 def has_supported(user, proposal) -> bool:
@@ -501,8 +529,7 @@ def endorsed_ids(user, proposal_ids) -> set[int]:
     """Which of these proposals the user endorses."""
     if not getattr(user, "is_authenticated", False) or not proposal_ids:
         return set()
-    return set(db.session.scalars(select(ProposalEndorsement.proposal_id).where(
-        ProposalEndorsement.user_id == user.id, ProposalEndorsement.proposal_id.in_(list(proposal_ids)))))
+    return set(db.session.scalars(ENDORSED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}))
 
 
 def has_endorsed(user, proposal) -> bool:
@@ -529,13 +556,8 @@ def proposal_for_page(proposal_id: int) -> Proposal | None:
 def viewer_figures(user_id: int, process_id: int) -> tuple[int, int, int]:
     """A participant's published (or withdrawn) proposals, drafts and supports used in a process, in one
     query: what the list page tells each signed-in viewer about themselves."""
-    def own(*statuses):
-        return (select(func.count(Proposal.id)).where(Proposal.author_id == user_id, Proposal.process_id == process_id,
-                                                      Proposal.status.in_(statuses)).scalar_subquery())
-
-    published, drafts, supports = db.session.execute(select(
-        own("published", "withdrawn"), own("draft"), supports_used_statement(user_id, process_id).scalar_subquery())
-    ).one()
+    published, drafts, supports = db.session.execute(
+        VIEWER_FIGURES, {"user_id": user_id, "process_id": process_id}).one()
     return published or 0, drafts or 0, supports or 0
 
 
@@ -544,9 +566,7 @@ def live_counts(proposal_ids) -> dict[int, tuple[int, int, int]]:
     old; these counters are read fresh for every viewer): one query for a whole page."""
     if not proposal_ids:
         return {}
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(
-        select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count, Proposal.comments_count)
-        .where(Proposal.id.in_(list(proposal_ids))))}
+    return {row[0]: tuple(row[1:]) for row in db.session.execute(LIVE_COUNTS, {"ids": list(proposal_ids)})}
 
 
 def draft_count(user, process) -> int:

@@ -197,7 +197,7 @@ def support(user, proposal: Proposal) -> ProposalSupport:
                                .execution_options(synchronize_session=False, **COUNTS_ONLY))
             limit = proposal.process.support_limit
             if limit:
-                used = db.session.scalar(queries.supports_used_statement(user.id, proposal.process_id))
+                used = db.session.scalar(queries.SUPPORTS_USED, {"user_id": user.id, "process_id": proposal.process_id})
                 if used > limit:
                     raise _LimitExceeded()
     except IntegrityError:

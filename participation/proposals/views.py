@@ -170,17 +170,20 @@ _LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "suppo
 
 
 def _list_vary():
-    # "My proposals" is the viewer's own list (proposals are public content: the generation covers them).
-    return _list_seed(), current_user.id if request.args.get("mine") == "1" and current_user.is_authenticated else None
-
-
-def _supported_by_me() -> bool:
-    # Supports do not move the content generation (see pagecache): this list is never shared.
-    return request.args.get("supported") == "1"
+    """"My proposals" is the viewer's own list (proposals are public content: the generation covers them).
+    "Supported by me" is too, and as supports do not move the generation (see pagecache), its key also
+    holds what the viewer supports now: the list changes with each of their supports."""
+    own = None
+    if current_user.is_authenticated:
+        if request.args.get("mine") == "1":
+            own = ("mine", current_user.id)
+        elif request.args.get("supported") == "1":
+            own = ("supported", current_user.id, queries.supported_by(current_user.id))
+    return _list_seed(), own
 
 
 @bp.route("/processes/<slug>/proposals")
-@shared_page(vary=_list_vary, skip=_supported_by_me)
+@shared_page(vary=_list_vary)
 def index(slug: str):
     process = _process(slug)
     answers_visible = can(current_user, "proposals.answers_visible", process)

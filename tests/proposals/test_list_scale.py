@@ -186,8 +186,9 @@ def test_supports_used_starts_from_the_participants_supports(app, make_user, mak
         pytest.skip("query plans are checked on SQLite (PostgreSQL plans depend on table statistics)")
     process = make_process()
     _bulk(process, make_user(), 50)
-    statement = queries.supports_used_statement(1, process.id).compile(_db.engine)
+    statement = queries.SUPPORTS_USED.compile(_db.engine)
+    values = statement.construct_params({"user_id": 1, "process_id": process.id})
     plan = " ".join(row[3] for row in _db.session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + str(statement), tuple(statement.params[name] for name in statement.positiontup)))
+        "EXPLAIN QUERY PLAN " + str(statement), tuple(values[name] for name in statement.positiontup)))
     first_step = plan.split("SEARCH")[1]
     assert "proposal_supports" in first_step and "user" in first_step, plan

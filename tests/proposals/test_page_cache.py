@@ -172,20 +172,45 @@ def test_pages_that_differ_per_resident_or_show_staff_tools_are_not_shared(app, 
     process = make_process()
     first, second = make_user(), make_user()
     make_proposal(process, author=first, title="駐輪場の屋根を直してほしい")
-    services.support(second, make_proposal(process, title="公民館の予約をネットで"))
     db.session.commit()
+    resident = signed_in(app, second)
     cache, base = page_cache(), f"/processes/{process.slug}/proposals"
     size = len(cache._entries)
     staff = signed_in(app, make_user("staff"))
     for _ in range(2):
         assert "提案への回答" in _page(staff, base)
     assert len(cache._entries) == size  # staff pages show staff tools: rendered each time, never stored
-    resident = signed_in(app, second)
-    for _ in range(2):
-        assert "公民館の予約" in _page(resident, base + "?supported=1")
-    assert len(cache._entries) == size  # "supported by me" moves with every support: never stored
     assert "駐輪場の屋根" in _page(signed_in(app, first), base + "?mine=1")
     assert "駐輪場の屋根" not in _page(resident, base + "?mine=1")  # "my proposals" is each person's own
+
+
+def test_supported_by_me_is_each_residents_own_and_follows_their_supports_at_once(app, db, make_user, make_process,
+                                                                                 make_proposal):
+    process = make_process(support_limit=0)
+    supporter, other = make_user(), make_user()
+    library, hall, roof = (make_proposal(process, title=title) for title in
+                           ("図書館の開館時間を延ばす", "公民館の予約をネットで", "駐輪場の屋根を直してほしい"))
+    services.support(supporter, library)
+    services.support(other, roof)
+    db.session.commit()
+    path, cache = f"/processes/{process.slug}/proposals?supported=1", page_cache()
+    client = signed_in(app, supporter)
+    page = _page(client, path)
+    assert "図書館の開館時間" in page and "公民館の予約" not in page
+    hits = cache.hits
+    assert _page(client, path) == page and cache.hits == hits + 1  # stored for this resident...
+    theirs = _page(signed_in(app, other), path)
+    assert "駐輪場の屋根" in theirs and "図書館の開館時間" not in theirs  # ...and never served to another
+    generation = _generation(db)
+    services.support(supporter, hall)  # a support leaves the content generation alone...
+    db.session.commit()
+    assert _generation(db) == generation
+    page = _page(client, path)
+    assert "公民館の予約" in page and "図書館の開館時間" in page  # ...yet the list shows it at once
+    services.withdraw_support(supporter, library)
+    db.session.commit()
+    page = _page(client, path)
+    assert "図書館の開館時間" not in page and "公民館の予約" in page
 
 
 def test_every_guest_gets_their_own_csrf_token_from_a_cached_page(app, make_user, make_process, make_proposal):
