@@ -517,7 +517,8 @@ def supported_ids(user, proposal_ids) -> set[int]:
 
 
 def supported_by(user_id: int) -> tuple[int, ...]:
-    """Every proposal this person supports (a few hundred at most: the per-process limits), in id order."""
+    """Every proposal this person supports, in id order (one index range: their supports, usually a
+    few hundred; a process without a limit lets it grow)."""
     return tuple(db.session.scalars(SUPPORTED_BY, {"user_id": user_id}))
 
 
