@@ -54,18 +54,14 @@ def support_block(facts: list[dict]) -> list[str]:
     open on it for this kind of account), unsupport_open, sign_in (a guest who may sign in to support),
     withdrawn."""
     macro = _macro("support_block")
-    ids = [fact["id"] for fact in facts]
-    counts = queries.live_counts(ids)
-    supported = queries.supported_ids(current_user, ids)
     html = []
     for fact in facts:
+        count, supported, used = queries.support_figures(current_user, fact["id"], fact["process_id"])
         limit = fact["support_limit"]
-        left = None
-        if limit and current_user.is_authenticated:
-            left = max(limit - queries.supports_used_by(current_user.id, fact["process_id"]), 0)
+        left = max(limit - used, 0) if limit and current_user.is_authenticated else None
         html.append(str(macro(
-            id=fact["id"], count=counts.get(fact["id"], (0, 0, 0))[0], threshold=fact["threshold"],
-            supported=fact["id"] in supported, can_support=fact["open"] and left != 0,
+            id=fact["id"], count=count, threshold=fact["threshold"],
+            supported=supported, can_support=fact["open"] and left != 0,
             can_unsupport=fact["unsupport_open"], sign_in=fact["sign_in"], withdrawn=fact["withdrawn"],
             supports_left=left, support_limit=limit)))
     return html

@@ -59,6 +59,24 @@ def _own_proposals(*statuses):
 VIEWER_FIGURES = select(_own_proposals("published", "withdrawn"), _own_proposals("draft"),
                         SUPPORTS_USED.scalar_subquery())
 
+# A proposal page's support block in one read: the live count, whether the viewer supports it, their supports
+# used in its process.
+_ONE = bindparam("id")
+SUPPORT_FIGURES = select(
+    select(Proposal.supports_count).where(Proposal.id == _ONE).scalar_subquery(),
+    select(ProposalSupport.id).where(ProposalSupport.proposal_id == _ONE,
+                                     ProposalSupport.user_id == bindparam("user_id")).exists(),
+    SUPPORTS_USED.scalar_subquery())
+
+
+def support_figures(user, proposal_id: int, process_id: int) -> tuple[int, bool, int]:
+    """(supports now, whether `user` supports it, supports `user` has used in the process); a guest
+    supports nothing and has used none."""
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    count, supported, used = db.session.execute(
+        SUPPORT_FIGURES, {"id": proposal_id, "user_id": user_id, "process_id": process_id}).one()
+    return count or 0, bool(supported), used or 0
+
 
 def supports_used(user, process) -> int:
     """How many of the process's supports `user` has used (cached per request: no N+1 in lists)."""
