@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from participation.accounts.models import User
 from participation.comments.models import Comment, CommentVote
+from participation.common.reads import read
 from participation.extensions import db
 
 TOP_LEVEL_PER_PAGE = 10  # threads per page: a phone scrolls through them with their replies
@@ -92,7 +93,7 @@ def votes_with_mine(comment_ids, user) -> dict[int, tuple[int, int, int | None]]
     if not comment_ids:
         return {}
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    rows = db.session.execute(VOTES_WITH_MINE, {"user_id": user_id, "ids": list(comment_ids)})
+    rows = read(VOTES_WITH_MINE, {"user_id": user_id, "ids": list(comment_ids)})
     return {row[0]: (row[1], row[2], row[3]) for row in rows}
 
 

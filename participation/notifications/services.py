@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import User
 from participation.common.errors import DomainError
+from participation.common.reads import read
 from participation.common.security import public_base_url
 from participation.common.time import utcnow
 from participation.extensions import db
@@ -47,7 +48,7 @@ def followed_among(user, targets) -> set[tuple[str, int]]:
     if user is None or not getattr(user, "is_authenticated", False) or not targets:
         return set()
     ids = list({target_id for _type, target_id in targets})
-    rows = db.session.execute(FOLLOWED_AMONG, {"user_id": user.id, "ids": ids})
+    rows = read(FOLLOWED_AMONG, {"user_id": user.id, "ids": ids})
     return {(row[0], row[1]) for row in rows} & set(targets)
 
 
@@ -216,7 +217,7 @@ def mark_all_read(user) -> int:
 
 
 def unread_count(user) -> int:
-    return db.session.scalar(UNREAD_COUNT, {"user_id": user.id}) or 0
+    return read(UNREAD_COUNT, {"user_id": user.id}).scalar() or 0
 
 
 # --- personal data ---------------------------------------------------------------------------

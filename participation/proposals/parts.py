@@ -39,12 +39,12 @@ def list_actions(facts: list[dict]) -> list[str]:
 def card_live(facts: list[dict]) -> list[str]:
     """On each card: its counts as they are now, and "you support this" for the viewer."""
     ids = [fact["id"] for fact in facts]
-    counts = queries.live_counts(ids)
-    supported = queries.supported_ids(current_user, ids)
+    counts = queries.live_counts(ids, current_user)
     labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
               "comments": _("%(count)d comments"), "supported": _("You support this")}
     macro = _macro("card_live")
-    return [str(macro(counts.get(i, (0, 0, 0)), i in supported, labels)) for i in ids]
+    figures = [counts.get(i, (0, 0, 0, False)) for i in ids]
+    return [str(macro(figure[:3], figure[3], labels)) for figure in figures]
 
 
 @part_filler("proposal_support")

@@ -9,6 +9,7 @@ from flask import has_request_context, request
 from sqlalchemy import String, and_, bindparam, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
+from participation.common.reads import read
 from participation.common.time import utcnow
 from participation.extensions import db
 from participation.kpi.actions import actions
@@ -40,8 +41,12 @@ def _supports_used(user_id, process_id):
 
 SUPPORTS_USED = _supports_used(bindparam("user_id"), bindparam("process_id"))
 _IDS = bindparam("ids", expanding=True)
-LIVE_COUNTS = select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count,
-                     Proposal.comments_count).where(Proposal.id.in_(_IDS))
+# Cards' counts as they are now and whether the viewer supports each (by the unique (proposal, user) index).
+LIVE_COUNTS = select(
+    Proposal.id, Proposal.supports_count, Proposal.endorsements_count, Proposal.comments_count,
+    select(ProposalSupport.id).where(ProposalSupport.proposal_id == Proposal.id,
+                                     ProposalSupport.user_id == bindparam("user_id")).exists(),
+).where(Proposal.id.in_(_IDS))
 SUPPORTED_AMONG = select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"),
                                                             ProposalSupport.proposal_id.in_(_IDS))
 SUPPORTED_BY = (select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"))
@@ -73,7 +78,7 @@ def support_figures(user, proposal_id: int, process_id: int) -> tuple[int, bool,
     """(supports now, whether `user` supports it, supports `user` has used in the process); a guest
     supports nothing and has used none."""
     user_id = user.id if getattr(user, "is_authenticated", False) else None
-    count, supported, used = db.session.execute(
+    count, supported, used = read(
         SUPPORT_FIGURES, {"id": proposal_id, "user_id": user_id, "process_id": process_id}).one()
     return count or 0, bool(supported), used or 0
 
@@ -87,7 +92,7 @@ def supports_used_by(user_id: int, process_id: int) -> int:
     cache = _request_cache()
     key = (user_id, process_id)
     if key not in cache:
-        cache[key] = db.session.scalar(SUPPORTS_USED, {"user_id": user_id, "process_id": process_id}) or 0
+        cache[key] = read(SUPPORTS_USED, {"user_id": user_id, "process_id": process_id}).scalar() or 0
     return cache[key]
 
 
@@ -531,13 +536,13 @@ def supported_ids(user, proposal_ids) -> set[int]:
     """Which of these proposals the user supports: one query for a whole page."""
     if not getattr(user, "is_authenticated", False) or not proposal_ids:
         return set()
-    return set(db.session.scalars(SUPPORTED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}))
+    return set(read(SUPPORTED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}).scalars())
 
 
 def supported_by(user_id: int) -> tuple[int, ...]:
     """Every proposal this person supports, in id order (one index range: their supports, usually a
     few hundred; a process without a limit lets it grow)."""
-    return tuple(db.session.scalars(SUPPORTED_BY, {"user_id": user_id}))
+    return tuple(read(SUPPORTED_BY, {"user_id": user_id}).scalars())
 
 
 def has_supported(user, proposal) -> bool:
@@ -548,7 +553,7 @@ def endorsed_ids(user, proposal_ids) -> set[int]:
     """Which of these proposals the user endorses."""
     if not getattr(user, "is_authenticated", False) or not proposal_ids:
         return set()
-    return set(db.session.scalars(ENDORSED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}))
+    return set(read(ENDORSED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}).scalars())
 
 
 def has_endorsed(user, proposal) -> bool:
@@ -575,17 +580,20 @@ def proposal_for_page(proposal_id: int) -> Proposal | None:
 def viewer_figures(user_id: int, process_id: int) -> tuple[int, int, int]:
     """A participant's published (or withdrawn) proposals, drafts and supports used in a process, in one
     query: what the list page tells each signed-in viewer about themselves."""
-    published, drafts, supports = db.session.execute(
+    published, drafts, supports = read(
         VIEWER_FIGURES, {"user_id": user_id, "process_id": process_id}).one()
     return published or 0, drafts or 0, supports or 0
 
 
-def live_counts(proposal_ids) -> dict[int, tuple[int, int, int]]:
+def live_counts(proposal_ids, user=None) -> dict[int, tuple[int, int, int, bool]]:
     """Supports, endorsements and comments of these proposals as they are now (shared pages may be seconds
-    old; these counters are read fresh for every viewer): one query for a whole page."""
+    old; these counters are read fresh for every viewer), and whether `user` supports each: one query for a
+    whole page."""
     if not proposal_ids:
         return {}
-    return {row[0]: tuple(row[1:]) for row in db.session.execute(LIVE_COUNTS, {"ids": list(proposal_ids)})}
+    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    rows = read(LIVE_COUNTS, {"ids": list(proposal_ids), "user_id": user_id})
+    return {row[0]: (row[1], row[2], row[3], bool(row[4])) for row in rows}
 
 
 def draft_count(user, process) -> int:
