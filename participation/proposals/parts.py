@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import get_template_attribute
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import escape
 
 from participation.common.pagecache import part_filler
 from participation.proposals import queries
@@ -37,14 +38,18 @@ def list_actions(facts: list[dict]) -> list[str]:
 
 @part_filler("proposal_card_live")
 def card_live(facts: list[dict]) -> list[str]:
-    """On each card: its counts as they are now, and "you support this" for the viewer."""
-    ids = [fact["id"] for fact in facts]
-    counts = queries.live_counts(ids, current_user)
-    labels = {"supports": _("%(count)d supports"), "endorsements": _("%(count)d endorsements"),
-              "comments": _("%(count)d comments"), "supported": _("You support this")}
-    macro = _macro("card_live")
-    figures = [counts.get(i, (0, 0, 0, False)) for i in ids]
-    return [str(macro(figure[:3], figure[3], labels)) for figure in figures]
+    """On each card: its counts as they are now, and "you support this" for the viewer. Built from labels
+    escaped once per call (twenty cards on every list view), not by a macro per card."""
+    counts = queries.live_counts([fact["id"] for fact in facts], current_user)
+    supports, endorsements, comments = (str(escape(label)) for label in (
+        _("%(count)d supports"), _("%(count)d endorsements"), _("%(count)d comments")))
+    badge = f'\n<span class="badge badge-active">{escape(_("You support this"))}</span>'
+    html = []
+    for fact in facts:
+        up, endorsed, commented, supported = counts.get(fact["id"], (0, 0, 0, False))
+        html.append(f'<span class="counts">{supports % {"count": up}} · {endorsements % {"count": endorsed}} · '
+                    f'{comments % {"count": commented}}</span>' + (badge if supported else ""))
+    return html
 
 
 @part_filler("proposal_support")
