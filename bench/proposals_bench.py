@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import http.cookiejar
+import itertools
 import json
 import math
 import os
@@ -305,8 +306,11 @@ def _seed_comments(db, process_id, first_id, proposals, comments, user_ids, now)
     db.session.commit()
 
 
-def _drive(port: int, path: str, seconds: float, clients: int, cookie: str = "lang=ja"
+def _drive(port: int, path, seconds: float, clients: int, cookie: str = "lang=ja"
            ) -> tuple[list[float], int, float]:
+    """`path`: one path, or a list of paths that the clients go through in turn (pages never requested
+    twice within a run: every request renders its page)."""
+    paths = itertools.cycle(path if isinstance(path, list) else [path])
     latencies: list[float] = []
     errors = [0]
     lock = threading.Lock()
@@ -319,7 +323,9 @@ def _drive(port: int, path: str, seconds: float, clients: int, cookie: str = "la
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             begin = time.perf_counter()
             try:
-                conn.request("GET", path, headers={"Cookie": cookie})
+                with lock:
+                    target = next(paths)
+                conn.request("GET", target, headers={"Cookie": cookie})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -353,15 +359,31 @@ end
 """
 
 
-def _drive_wrk(wrk: str, port: int, path: str, seconds: float, clients: int, cookie: str) -> dict:
+# wrk going through a list of paths: each of its threads starts at its own place in the list.
+WRK_PATHS = """
+paths = {%s}
+started = 0
+at = 0
+setup = function(thread) thread:set("at", started * %d); started = started + 1 end
+request = function()
+  at = at + 1
+  return wrk.format(nil, paths[(at %% #paths) + 1])
+end
+"""
+
+
+def _drive_wrk(wrk: str, port: int, path, seconds: float, clients: int, cookie: str) -> dict:
     """The same load from wrk, a C load generator: it leaves the server nearly all of the two cores (the
-    Python client above uses about as much CPU as a worker)."""
+    Python client above uses about as much CPU as a worker). `path`: as for _drive."""
+    paths = path if isinstance(path, list) else None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        if paths:
+            script.write(WRK_PATHS % (", ".join(json.dumps(p) for p in paths), len(paths) // 2))
         script.write(WRK_SUMMARY)
     try:
         out = subprocess.run([wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
                               "--timeout", "30s", "-H", f"Cookie: {cookie}", "-s", script.name,
-                              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+                              f"http://127.0.0.1:{port}{paths[0] if paths else path}"], capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(script.name)
     requests, errors, elapsed, p50, p95 = next(line for line in out.splitlines() if line.startswith("WRK ")).split()[1:]
@@ -503,6 +525,10 @@ def main() -> int:
             ("list, signed in, random", f"{base}?sort=random", resident),
             ("list, signed in, supported by me", f"{base}?supported=1&sort=recent", resident),
             ("list, signed in, mine", f"{base}?mine=1&sort=recent", resident),
+            # Every request a page not requested before in the run: each one is rendered (no page cache).
+            ("list, a new page each request", [f"{base}?sort=recent&page={n}" for n in range(1, 4001)], guest),
+            ("list, signed in, a new page each request", [f"{base}?sort=supports&page={n}" for n in range(1, 4001)],
+             resident),
             ("proposal page (200 comments)", f"/proposals/{hot}", guest),
             ("proposal page, signed in, another resident", f"/proposals/{hot}", reader),
             ("proposal page, signed in, its author", f"/proposals/{hot}", resident),
@@ -518,7 +544,8 @@ def main() -> int:
                                                  "by the client's own CPU use)"))
         results = {}
         for name, path, route_cookie in routes:
-            _drive(port, path, min(1.0, args.seconds), args.clients, route_cookie)  # warm up
+            if not isinstance(path, list):  # warm up (a list of pages is there to miss the cache)
+                _drive(port, path, min(1.0, args.seconds), args.clients, route_cookie)
             if wrk:
                 figures = _drive_wrk(wrk, port, path, args.seconds, args.clients, route_cookie)
             else:
