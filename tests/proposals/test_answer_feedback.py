@@ -5,13 +5,14 @@ default 'immediate' setting, by email in their own language; running the job aga
 A later state change notifies them again."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import time_machine
 from sqlalchemy import func, select
 
 from participation.jobs.runner import run_job
 from participation.notifications.models import Follow, Notification
+from participation.processes.models import PHASE_FEATURES
 from participation.proposals.models import ProposalAnswer
 from tests.conftest import csrf_from, signed_in, mail_body
 
@@ -28,7 +29,9 @@ def notes(db, kind):
 
 def test_scheduled_answer_is_published_by_the_job_and_followers_are_told_once(app, db, make_user, make_process,
                                                                               make_proposal, states, outbox):
-    process = make_process()
+    # The phase runs from before START to after today (the factory's default starts ten days before today,
+    # which left START outside every phase once today was more than ten days past it).
+    process = make_process(phases=[{"features": list(PHASE_FEATURES), "start": START.date() - timedelta(days=10)}])
     author, follower, reader = make_user(locale="ja"), make_user(locale="en"), make_user()
     staff_user = make_user("staff")
     proposal = make_proposal(process, author, status="draft", title="図書館の開館時間を延ばしてほしい")
