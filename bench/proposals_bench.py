@@ -464,6 +464,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance directory")
     parser.add_argument("--instance", help="instance directory to seed once and reuse (SQLite; implies --keep)")
     parser.add_argument("--seed-only", action="store_true", help="seed and exit (with --instance)")
+    parser.add_argument("--only", action="append", default=[], metavar="TEXT",
+                        help="measure only the routes whose name contains TEXT (repeatable; the trivial route is "
+                             "always measured)")
     args = parser.parse_args()
 
     if args.instance:
@@ -533,6 +536,9 @@ def main() -> int:
             ("proposal page, signed in, another resident", f"/proposals/{hot}", reader),
             ("proposal page, signed in, its author", f"/proposals/{hot}", resident),
         ]
+        if args.only:
+            routes = [route for route in routes
+                      if route[0].startswith("trivial") or any(text in route[0] for text in args.only)]
         shape = f"gthread {args.workers}x{args.threads}" if args.worker_class == "gthread" else f"sync x{args.workers}"
         print(f"gunicorn {shape}, {args.clients} clients, {args.seconds:.0f} s per route, "
               f"load average {os.getloadavg()[0]:.1f} at start")

@@ -187,6 +187,27 @@ def page_cache() -> PageCache | None:
     return cache
 
 
+def shared_value(key: tuple, build: Callable[[], object], size: Callable[[object], int]):
+    """A value read from the database once and shared by this worker's requests (the same cache limits as
+    pages, a quarter of PAGE_CACHE_MAX_BYTES): `build()` under `key` plus the content generation, so a
+    change to public content gives a new entry at once, and what the generation does not follow (the
+    counters) is at most PAGE_CACHE_SECONDS old. Without sharing (PAGE_CACHE_SECONDS = 0) it is built
+    each time. For reads every viewer gets the same answer to, e.g. a list's whole order."""
+    app = current_app._get_current_object()
+    cache = app.extensions.get("shared_values")
+    if cache is None and app.config.get("PAGE_CACHE_SECONDS", 0) > 0:
+        cache = PageCache(app.config["PAGE_CACHE_SECONDS"], app.config.get("PAGE_CACHE_MAX_BYTES", 32 << 20) // 4)
+        cache = app.extensions.setdefault("shared_values", cache)
+    if cache is None:
+        return build()
+    full_key = (content_generation(), *key)
+    value = cache.get(full_key)
+    if value is None:
+        value = build()
+        cache.put(full_key, value, size(value))
+    return value
+
+
 # --- parts that differ per viewer ----------------------------------------------------------
 # A shared page is the same for many viewers; what differs between them (the header's unread count,
 # "you support this", the supports left, the vote buttons' state, a form's submission key) is written as

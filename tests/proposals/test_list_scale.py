@@ -192,3 +192,50 @@ def test_supports_used_starts_from_the_participants_supports(app, make_user, mak
         "EXPLAIN QUERY PLAN " + str(statement), tuple(values[name] for name in statement.positiontup)))
     first_step = plan.split("SEARCH")[1]
     assert "proposal_supports" in first_step and "user" in first_step, plan
+
+
+@pytest.mark.parametrize("sort", queries.SORTS)
+def test_deep_pages_are_slices_of_one_shared_order_that_follows_content_changes(app, make_user, make_process,
+                                                                               monkeypatch, sort):
+    """From DEEP_OFFSET on a page is cut from the list's whole order, read once per content generation: the
+    pages are the ones OFFSET gives, one read serves every deep page, and a new proposal is in the next page
+    read (it changes the generation)."""
+    process = make_process()
+    author = make_user()
+    _bulk(process, author, 47)
+
+    keys = sorted(_db.session.scalars(_db.select(Proposal.random_key)))
+
+    def every_page(seed=keys[20]):
+        ids, page = [], 1
+        while True:
+            result = queries.list_page(process, None, page=page, per_page=5, sort=sort, seed=seed)
+            ids += [card.id for card in result.items]
+            if not result.has_next:
+                return ids
+            page += 1
+
+    by_offset = every_page()
+    assert len(by_offset) == len(set(by_offset)) == 47
+    monkeypatch.setattr(queries, "DEEP_OFFSET", 10)
+    reads = []
+    real = queries._ordered_ids
+    monkeypatch.setattr(queries, "_ordered_ids", lambda *args: reads.append(args[3]) or real(*args))
+    assert every_page() == by_offset
+    assert reads.count(None) == 1  # the whole order was read once; pages 3-10 were cut from it
+    assert every_page() == by_offset and reads.count(None) == 1
+    if sort == "random":  # another visitor's order is its own, and OFFSET's too
+        other = every_page(seed=keys[7])
+        assert other != by_offset and reads.count(None) == 2
+        monkeypatch.setattr(queries, "DEEP_OFFSET", 10_000)
+        assert every_page(seed=keys[7]) == other
+        monkeypatch.setattr(queries, "DEEP_OFFSET", 10)
+
+    _bulk(process, author, 1, title="あとから来た提案 その{n} についてのお願い")  # a commit that changes the generation
+    newest = _db.session.scalar(_db.select(_db.func.max(Proposal.id)))
+    after = every_page()
+    assert sorted(after) == sorted(by_offset + [newest])
+    if sort == "recent":
+        assert after[0] == newest
+    monkeypatch.setattr(queries, "DEEP_OFFSET", 10_000)
+    assert every_page() == after  # the same pages as OFFSET gives
