@@ -35,7 +35,7 @@ import secrets
 from functools import wraps
 from typing import Callable
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -129,6 +129,16 @@ def content_generation() -> int | None:
     return db.session.connection().exec_driver_sql("SELECT value FROM content_generation WHERE id = 1").scalar()
 
 
+def page_generation() -> int | None:
+    """The generation a shared page is being rendered for (read once by shared_page: the parts of the page
+    key on the same number), else read now."""
+    if has_request_context():
+        generation = getattr(request._get_current_object(), "_page_generation", None)
+        if generation is not None:
+            return generation
+    return content_generation()
+
+
 # --- the cache --------------------------------------------------------------------------------
 class PageCache:
     """A thread-safe LRU of pages, bounded in characters (of their bodies), each entry living `seconds`.
@@ -200,7 +210,7 @@ def shared_value(key: tuple, build: Callable[[], object], size: Callable[[object
         cache = app.extensions.setdefault("shared_values", cache)
     if cache is None:
         return build()
-    full_key = (content_generation(), *key)
+    full_key = (page_generation(), *key)
     value = cache.get(full_key)
     if value is None:
         value = build()
@@ -295,6 +305,7 @@ def shared_page(vary=None, skip=None):
             shareable = (cache is not None and viewer is not None and request.method in ("GET", "HEAD")
                          and "_flashes" not in session and not (skip and skip()))
             generation = content_generation() if shareable else None
+            request._page_generation = generation  # a GET that shows public content: it writes none
             viewer_id = getattr(current_user, "id", None)
             key = own_key = None
             if generation is not None:

@@ -11,6 +11,7 @@ from flask import (Blueprint, Response, abort, flash, redirect, render_template,
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import select
 
 from participation.accounts import queries as account_queries
@@ -21,7 +22,7 @@ from participation.common.i18n import current_locale
 from participation.common.pagination import DEFAULT_PER_PAGE, page_arg, paginate
 from participation.common.time import to_local
 from participation.common.numbers import parse_id
-from participation.common.pagecache import exclude_viewer, shared_page
+from participation.common.pagecache import exclude_viewer, shared_page, shared_value
 from participation.common.uploads import discard_image, save_image
 from participation.extensions import db
 from participation.moderation.services import record_audit
@@ -182,6 +183,24 @@ def _list_vary():
     return _list_seed(), own
 
 
+def list_head_html(process, choices: dict, answers_visible: bool, **shown) -> Markup:
+    """The list page above its cards (title, actions, search, order and filters), rendered once per everything
+    it shows and shared (common.pagecache.shared_value: the content generation covers the process and the
+    filters' choices); the viewer enters the key only by what the head shows them (signed in, may create,
+    staff and admin links)."""
+    signed_in = current_user.is_authenticated
+    viewer = dict(signed_in=signed_in, can_create=can(current_user, "proposals.create", process),
+                  staff_links=can(current_user, "staff.answer"),
+                  admin_links=can(current_user, "admin.proposal_settings"))
+    return shared_value(
+        ("proposal-list-head", current_locale(), process.id, answers_visible, *sorted(viewer.items()),
+         *sorted(shown.items())),
+        lambda: Markup(render_template("proposals/_list_head.html", process=process, categories=choices["category"],
+                                       areas=choices["area"], states=choices["state"],
+                                       answers_visible=answers_visible, **viewer, **shown)),
+        len)
+
+
 @bp.route("/processes/<slug>/proposals")
 @shared_page(vary=_list_vary)
 def index(slug: str):
@@ -189,14 +208,14 @@ def index(slug: str):
     answers_visible = can(current_user, "proposals.answers_visible", process)
     status = request.args.get("status") if request.args.get("status") in queries.STATUS_FILTERS else None
     choices = queries.list_filter_choices(process)
-    states = choices["state"]
     state = request.args.get("state") if answers_visible and request.args.get("state") in {
-        s.code for s in states} else None
+        s.code for s in choices["state"]} else None
     sort = _sort()
     query = (request.args.get("q") or "").strip()[:100]
     mine = request.args.get("mine") == "1" and current_user.is_authenticated
     supported = request.args.get("supported") == "1" and current_user.is_authenticated
-    filters = dict(status=status, state=state, category_id=_int_arg("category"), area_id=_int_arg("area"),
+    category_id, area_id = _int_arg("category"), _int_arg("area")
+    filters = dict(status=status, state=state, category_id=category_id, area_id=area_id,
                    mine=mine, supported=supported, query=query)
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
                              seed=_list_seed() or 0, **filters)
@@ -204,12 +223,10 @@ def index(slug: str):
     card_labels = {"deleted": _("deleted participant"), "withdrawn": _("Withdrawn"),
                    "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page,
+                           list_head=list_head_html(process, choices, answers_visible, sort=sort, **filters),
                            card_labels=card_labels, locale=current_locale(),
                            pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS},
-                           categories=choices["category"], areas=choices["area"],
-                           states=states, answers_visible=answers_visible, status=status, state=state, sort=sort,
-                           query=query, mine=mine, supported=supported, category_id=_int_arg("category"),
-                           area_id=_int_arg("area"))
+                           answers_visible=answers_visible)
 
 
 # --- create: write -> similar -> preview -> publish ----------------------------------------
