@@ -96,7 +96,7 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from participation import permissions, text
-    from participation.common.i18n import current_locale, format_date_local, format_datetime_local
+    from participation.common.i18n import current_locale, format_date_local, format_datetime_local, municipality_name
     from participation.common.pagecache import viewer_part
     from participation.common.pagination import page_url
 
@@ -113,5 +113,4 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def municipality():
-        name = app.config["MUNICIPALITY_NAME_EN"] if current_locale() == "en" else app.config["MUNICIPALITY_NAME"]
-        return {"municipality_name": name}
+        return {"municipality_name": municipality_name()}

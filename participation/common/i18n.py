@@ -39,6 +39,12 @@ def current_locale() -> str:
     return locale.language if locale else "ja"
 
 
+def municipality_name() -> str:
+    """The municipality's name in the current language (the header, the title, the home page)."""
+    config = current_app.config
+    return config["MUNICIPALITY_NAME_EN"] if current_locale() == "en" else config["MUNICIPALITY_NAME"]
+
+
 def format_datetime_local(value, fmt: str | None = None) -> str:
     """Date and time to the minute in both languages (seconds only clutter a comment or a notice)."""
     if value is None:
