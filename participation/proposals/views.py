@@ -32,6 +32,7 @@ from participation.processes.models import Process
 from participation.proposals import parts as _parts  # noqa: F401  (registers the viewer parts)
 from participation.proposals import notifications as proposal_notifications
 from participation.proposals import personal_data, queries, services, targets
+from participation.proposals.cards import cards_html
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
                                            NewProposalForm, ProposalForm)
 from participation.proposals.models import RANDOM_KEY_RANGE, Proposal
@@ -101,21 +102,6 @@ def _sort() -> str:
 
 def _list_seed() -> int | None:
     return _random_seed() if _sort() == "random" else None
-
-
-_MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
-
-
-def list_excerpt(body: str | None, length: int = 120) -> str:
-    """A cheap plain-text excerpt for list cards (escaped by the template like any text; no HTML).
-    text.excerpt renders Markdown and cleans it with bleach, which is too slow for 20 cards a request."""
-    text = " ".join(_MARKDOWN_MARKS.sub("", (body or "")[: length * 3]).split())
-    return text if len(text) <= length else text[: length - 1].rstrip() + "…"
-
-
-@bp.app_template_filter("list_excerpt")
-def _list_excerpt_filter(body):
-    return list_excerpt(body)
 
 
 def _fill_choices(form: ProposalForm, process: Process) -> None:
@@ -219,14 +205,10 @@ def index(slug: str):
                    mine=mine, supported=supported, query=query)
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
                              seed=_list_seed() or 0, **filters)
-    # Translated once per page, not once per card.
-    card_labels = {"deleted": _("deleted participant"), "withdrawn": _("Withdrawn"),
-                   "show_url": url_for("proposals.show", proposal_id=0)[:-1]}
     return render_template("proposals/index.html", process=process, page=page,
                            list_head=list_head_html(process, choices, answers_visible, sort=sort, **filters),
-                           card_labels=card_labels, locale=current_locale(),
-                           pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS},
-                           answers_visible=answers_visible)
+                           cards=cards_html(page.items, locale=current_locale(), answers_visible=answers_visible),
+                           pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS})
 
 
 # --- create: write -> similar -> preview -> publish ----------------------------------------
