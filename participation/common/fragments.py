@@ -17,7 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from flask import current_app
+from flask import current_app, get_template_attribute, request
 from markupsafe import Markup
 
 from participation.common.i18n import current_locale
@@ -66,3 +66,10 @@ def cached_html(*key, render) -> Markup:
     in English or in another zone."""
     full_key = (current_locale(), current_app.config.get("TIMEZONE"), *key)
     return fragment_cache.get_or_render(full_key, render)
+
+
+def cached_macro(template: str, name: str, *args, **kwargs) -> Markup:
+    """A macro's HTML rendered once per arguments (and language): only for macros whose output depends on
+    nothing else, so never one that writes a CSRF token or reads the request. Arguments must be hashable."""
+    return cached_html(template, name, request.script_root, args, tuple(sorted(kwargs.items())),
+                       render=lambda: get_template_attribute(template, name)(*args, **kwargs))

@@ -12,6 +12,7 @@ from flask_login import current_user
 from participation.accounts import services as account_services
 from participation.accounts.forms import PostForm
 from participation.common.errors import DomainError
+from participation.common.fragments import cached_macro
 from participation.common.pagecache import part_filler
 from participation.common.pagination import paginate
 from participation.common.security import safe_next
@@ -42,8 +43,7 @@ def unread_notifications_count() -> int:
 @part_filler("notifications_link")
 def notifications_link(facts: list[dict]) -> list[str]:
     """The header's link to the notification centre with the viewer's unread count (a viewer part)."""
-    link = get_template_attribute("notifications/_parts.html", "notifications_link")
-    html = str(link(unread_notifications_count()))
+    html = str(cached_macro("notifications/_parts.html", "notifications_link", unread_notifications_count()))
     return [html] * len(facts)
 
 

@@ -3,15 +3,16 @@
 Every list view shows twenty cards, most of them never seen before (a deep page, another filter): through a
 template loop they cost Jinja's call and escape machinery for each of a dozen values per card, about a third
 of the page's rendering. Everything a person typed is escaped here (markupsafe.escape); the answer-state
-badge is the template macro's HTML, rendered once per state and list."""
+badge is the template macro's HTML, rendered once per state (common.fragments.cached_macro)."""
 from __future__ import annotations
 
 import re
 
-from flask import get_template_attribute, url_for
+from flask import url_for
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
+from participation.common.fragments import cached_macro
 from participation.common.pagecache import viewer_part
 
 _MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
@@ -33,7 +34,6 @@ def cards_html(cards, *, locale: str, answers_visible: bool) -> Markup:
                      ("is_hidden", "badge badge-hidden", _("Hidden by moderation")))
     status_badges = {attribute: f'<span class="{css}">{escape(label)}</span>'
                      for attribute, css, label in status_labels}
-    state_badges: dict = {}
     items = []
     for card in cards:
         meta = [escape(card.reference), escape(card.author_name) if card.author_name is not None else deleted]
@@ -43,9 +43,7 @@ def cards_html(cards, *, locale: str, answers_visible: bool) -> Markup:
         answer = card.answer
         if answers_visible and answer is not None and answer.published_at is not None:
             state = answer.state
-            if state.code not in state_badges:
-                state_badges[state.code] = get_template_attribute("proposals/_macros.html", "state_badge")(state)
-            badges += state_badges[state.code]
+            badges += cached_macro("proposals/_macros.html", "state_badge", state)
         items.append(
             f'<li class="card">\n<h2><a href="{show_url}{card.id}">{escape(card.title)}</a></h2>\n'
             f'<p class="muted">{" · ".join(meta)}</p>\n<p>{escape(list_excerpt(card.body))}</p>\n'

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import escape
 
+from participation.common.fragments import cached_macro
 from participation.common.pagecache import part_filler
 from participation.proposals import queries
 
@@ -20,7 +21,6 @@ def list_actions(facts: list[dict]) -> list[str]:
     """Above the list: make a proposal (or the limit reached), the viewer's drafts, their supports left.
     Facts: process_id, slug, can_create (the phase and the viewer's kind of account), proposal_limit,
     support_limit."""
-    macro = _macro("list_actions")
     html = []
     for fact in facts:
         if current_user.is_authenticated:
@@ -28,8 +28,8 @@ def list_actions(facts: list[dict]) -> list[str]:
         else:
             published = drafts = used = 0
         limit, supports = fact["proposal_limit"], fact["support_limit"]
-        html.append(str(macro(
-            slug=fact["slug"], can_create=fact["can_create"], drafts=drafts, proposal_limit=limit,
+        html.append(str(cached_macro(
+            "proposals/_parts.html", "list_actions", slug=fact["slug"], can_create=fact["can_create"], drafts=drafts, proposal_limit=limit,
             limit_reached=current_user.is_authenticated and bool(limit) and published >= limit,
             support_limit=supports,
             supports_left=max(supports - used, 0) if supports and current_user.is_authenticated else None)))

@@ -402,6 +402,16 @@ class _Named:
 
     label = name
 
+    # Equal by value: a rendered badge is cached under the state it shows (common.fragments.cached_macro).
+    def _values(self) -> tuple:
+        return self.id, self.code, self.colour, self.name_ja, self.name_en
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, _Named) and self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
 
 class _Answer:
     __slots__ = ("published_at", "state")
