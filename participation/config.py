@@ -35,7 +35,6 @@ def load_config() -> dict:
         "SQLALCHEMY_DATABASE_URI": os.environ.get(
             "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'participation.sqlite3'}"
         ),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "MUNICIPALITY_NAME": os.environ.get("MUNICIPALITY_NAME", "みどり市"),
         "MUNICIPALITY_NAME_EN": os.environ.get("MUNICIPALITY_NAME_EN", "Midori City"),
         "TIMEZONE": os.environ.get("TIMEZONE", "Asia/Tokyo"),

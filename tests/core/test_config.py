@@ -56,3 +56,16 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(db):
         assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+@pytest.mark.parametrize("url, pinged", [("sqlite:///{tmp}/x.sqlite3", False),
+                                         ("postgresql+psycopg://u:p@127.0.0.1:1/none", True)])
+def test_pooled_connections_are_tested_only_where_they_can_drop(tmp_path, url, pinged):
+    """A server connection can drop while pooled: tested as it leaves the pool. A SQLite file's cannot (and
+    the test would cost a query per request)."""
+    from participation import create_app
+    from participation.extensions import db
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.format(tmp=tmp_path), "SECRET_KEY": "x"})
+    with app.app_context():
+        assert db.engine.pool._pre_ping is pinged  # no connection is made

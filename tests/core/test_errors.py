@@ -117,6 +117,7 @@ def test_database_outage_gives_a_503_page_even_for_a_signed_in_user(app, client,
     def unreachable(*args, **kwargs):
         raise OperationalError("SELECT", {}, Exception("connection refused"))
 
+    monkeypatch.setattr(db.session, "execute", unreachable)  # the account is read through execute (load_user)
     monkeypatch.setattr(db.session, "get", unreachable)
     response = client.get("/")
     assert response.status_code == 503
