@@ -5,8 +5,9 @@ from datetime import date
 
 from flask import abort
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
+from participation.common.pagecache import shared_value
 from participation.extensions import db
 from participation.permissions import can
 from participation.processes.models import Phase, Process, ProcessGroup
@@ -38,6 +39,21 @@ PROCESS_BY_SLUG = select(Process).where(Process.slug == bindparam("slug")).optio
 def process_for_view(slug: str, user) -> Process:
     """The process named by a URL, or 404, including for unpublished ones the user may not see."""
     process = db.session.execute(PROCESS_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
+    if process is None or not can(user, "process.view", process):
+        abort(404)
+    return process
+
+
+def process_to_read(slug: str, user) -> Process:
+    """As process_for_view, for pages that only read it (the proposal list): the process and its phases are
+    loaded once per content generation by a session of their own and shared, detached, by the worker's
+    requests (common.pagecache.shared_value). Only what is loaded may be read from it: its columns and its
+    phases; nothing may be changed through it."""
+    def load():
+        with Session(db.engine) as own:  # closing it detaches the process and its phases, loaded
+            return own.execute(PROCESS_BY_SLUG, {"slug": slug}).unique().scalar_one_or_none()
+
+    process = shared_value(("process-to-read", slug), load, lambda _process: 4096)
     if process is None or not can(user, "process.view", process):
         abort(404)
     return process

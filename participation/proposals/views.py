@@ -59,8 +59,10 @@ def _int_arg(name: str) -> int | None:
     return parse_id(request.args.get(name, ""))
 
 
-def _process(slug: str) -> Process:
-    process = process_queries.process_for_view(slug, current_user)
+def _process(slug: str, *, to_read: bool = False) -> Process:
+    """The process of a proposal page, or 404; `to_read`: a page that only reads it gets the shared copy."""
+    find = process_queries.process_to_read if to_read else process_queries.process_for_view
+    process = find(slug, current_user)
     if not process.hosts("proposals"):
         abort(404)
     return process
@@ -190,7 +192,7 @@ def list_head_html(process, choices: dict, answers_visible: bool, **shown) -> Ma
 @bp.route("/processes/<slug>/proposals")
 @shared_page(vary=_list_vary)
 def index(slug: str):
-    process = _process(slug)
+    process = _process(slug, to_read=True)
     answers_visible = can(current_user, "proposals.answers_visible", process)
     status = request.args.get("status") if request.args.get("status") in queries.STATUS_FILTERS else None
     choices = queries.list_filter_choices(process)
