@@ -18,6 +18,7 @@ replies, a few deleted) with votes.
     DATABASE_URL=postgresql+psycopg://... .venv/bin/python bench/proposals_bench.py
     .venv/bin/python bench/proposals_bench.py --instance /tmp/bench-full   # seed once, reuse on later runs
     .venv/bin/python bench/proposals_bench.py --worker-class gthread --threads 4
+    .venv/bin/python bench/proposals_bench.py --instance /tmp/bench-full --only "new page"   # some routes only
 
 The work is CPU-bound Python (SQLite reads are in the page cache), so the default is one sync worker per
 core, as gunicorn recommends behind a buffering proxy (nginx): on this 2-core machine it served the
