@@ -3,6 +3,7 @@ per test, a client with CSRF on, and factories that return callables."""
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 import os
 import re
 import tempfile
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from flask import g, has_app_context
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from participation import create_app
 from participation.extensions import db as _db
@@ -153,6 +154,21 @@ def signed_in(app, user):
                                                      "csrf_token": csrf_from(client.get("/account/sign-in"))})
     assert response.status_code == 302
     return client
+
+
+@contextmanager
+def sql_statements():
+    """The SQL statements sent to the database inside the block, as a list filled while it runs."""
+    statements: list[str] = []
+
+    def keep(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    event.listen(_db.engine, "before_cursor_execute", keep)
+    try:
+        yield statements
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", keep)
 
 
 @pytest.fixture

@@ -1,36 +1,25 @@
 """processes.queries.process_to_read: the proposal list reads its process from a copy shared by the worker's
 requests until public content changes; what it shows and who may see it follow every change at once."""
-from sqlalchemy import event
-
-from participation.extensions import db as _db
+from tests.conftest import sql_statements
 
 
-def _process_selects(app, client, path):
-    statements = []
-
-    def keep(conn, cursor, statement, parameters, context, executemany):
-        if "FROM processes" in statement:
-            statements.append(statement)
-
-    event.listen(_db.engine, "before_cursor_execute", keep)
-    try:
+def _process_selects(client, path):
+    with sql_statements() as statements:
         response = client.get(path)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", keep)
-    return response, len(statements)
+    return response, sum("FROM processes" in statement for statement in statements)
 
 
 def test_the_list_reads_its_process_once_until_it_changes(app, db, client, make_process, make_user):
     process = make_process(title="駅前広場の使い方")
     path = f"/processes/{process.slug}/proposals?sort=recent"
-    first, reads = _process_selects(app, client, path)
+    first, reads = _process_selects(client, path)
     assert first.status_code == 200 and "駅前広場の使い方" in first.get_data(as_text=True) and reads == 1
-    second, reads = _process_selects(app, client, path + "&page=2")
+    second, reads = _process_selects(client, path + "&page=2")
     assert second.status_code == 200 and reads == 0  # the shared copy, phases and all
 
     process.title = "駅前広場の新しい使い方"
     db.session.commit()  # public content changed: the next request reads the process again
-    third, reads = _process_selects(app, client, path)
+    third, reads = _process_selects(client, path)
     assert reads == 1 and "駅前広場の新しい使い方" in third.get_data(as_text=True)
 
     process.published_at = None
