@@ -6,7 +6,7 @@ import unicodedata
 from array import array
 from datetime import timedelta
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import String, and_, bindparam, case, column, func, literal, or_, select, table, text, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -44,11 +44,10 @@ def _supports_used(user_id, process_id):
 SUPPORTS_USED = _supports_used(bindparam("user_id"), bindparam("process_id"))
 _IDS = bindparam("ids", expanding=True)
 # Cards' counts as they are now and whether the viewer supports each (by the unique (proposal, user) index).
-LIVE_COUNTS = select(
-    Proposal.id, Proposal.supports_count, Proposal.endorsements_count, Proposal.comments_count,
-    select(ProposalSupport.id).where(ProposalSupport.proposal_id == Proposal.id,
-                                     ProposalSupport.user_id == bindparam("user_id")).exists(),
-).where(Proposal.id.in_(_IDS))
+_SUPPORTED_BY_VIEWER = select(ProposalSupport.id).where(ProposalSupport.proposal_id == Proposal.id,
+                                                        ProposalSupport.user_id == bindparam("user_id")).exists()
+LIVE_COUNTS = select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count, Proposal.comments_count,
+                     _SUPPORTED_BY_VIEWER).where(Proposal.id.in_(_IDS))
 SUPPORTED_AMONG = select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"),
                                                             ProposalSupport.proposal_id.in_(_IDS))
 SUPPORTED_BY = (select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"))
@@ -373,10 +372,11 @@ DEEP_OFFSET = 1000
 
 
 def _page_ids(conditions, sort: str, seed: int, limit: int, offset: int, order_key: tuple) -> list[int]:
+    """`conditions()` builds the WHERE: a deep page served from the shared order needs none."""
     if offset < DEEP_OFFSET:
-        return _ordered_ids(conditions, sort, seed, limit, offset)
+        return _ordered_ids(conditions(), sort, seed, limit, offset)
     order = shared_value(("proposal-order", *order_key),
-                         lambda: array("q", _ordered_ids(conditions, sort, seed, None, 0)),
+                         lambda: array("q", _ordered_ids(conditions(), sort, seed, None, 0)),
                          lambda ids: ids.itemsize * len(ids))
     return list(order[offset:offset + limit])
 
@@ -424,17 +424,22 @@ class ProposalCard(ProposalStatus):
     """What a list card shows of a proposal, read from one row of one joined query."""
 
     __slots__ = ("id", "title", "reference", "body", "status", "hidden_at", "supports_count",
-                 "endorsements_count", "comments_count", "author_name", "category", "area", "answer")
+                 "endorsements_count", "comments_count", "author_name", "category", "area", "answer", "supported")
 
     def __init__(self, row):
         (self.id, self.title, self.reference, self.body, self.status, self.hidden_at, self.supports_count,
          self.endorsements_count, self.comments_count) = row[:9]
         display_name, deleted_at, cat_ja, cat_en, area_ja, area_en, published_at, code, label_ja, label_en, \
-            colour = row[9:]
+            colour = row[9:20]
+        self.supported = bool(row[20]) if len(row) > 20 else False  # by the viewer the cards were read for
         self.author_name = display_name if display_name is not None and deleted_at is None else None
         self.category = _Named(cat_ja, cat_en) if cat_ja is not None else None
         self.area = _Named(area_ja, area_en) if area_ja is not None else None
         self.answer = _Answer(published_at, _Named(label_ja, label_en, code, colour)) if code is not None else None
+
+    def live_counts(self) -> tuple[int, int, int, bool]:
+        """As live_counts() gives them: supports, endorsements, comments, supported by the viewer."""
+        return self.supports_count, self.endorsements_count, self.comments_count, self.supported
 
 
 def _rows(stmt):
@@ -481,7 +486,7 @@ def _cards_statement():
                Proposal.status, Proposal.hidden_at, Proposal.supports_count, Proposal.endorsements_count,
                Proposal.comments_count, User.display_name, User.deleted_at, ProposalCategory.name_ja,
                ProposalCategory.name_en, Area.name_ja, Area.name_en, ProposalAnswer.published_at, AnswerState.code,
-               AnswerState.label_ja, AnswerState.label_en, AnswerState.colour)
+               AnswerState.label_ja, AnswerState.label_en, AnswerState.colour, _SUPPORTED_BY_VIEWER)
         .outerjoin(User, User.id == Proposal.author_id)
         .outerjoin(ProposalCategory, ProposalCategory.id == Proposal.category_id)
         .outerjoin(Area, Area.id == Proposal.area_id)
@@ -502,13 +507,17 @@ def _statement(name: str, build):
     return stmt
 
 
-def cards(ids: list[int]) -> list[ProposalCard]:
+def cards(ids: list[int], user=None) -> list[ProposalCard]:
     """The list cards of these proposals, in this order, in one query (author, category, area, answer state
-    joined; only the start of the body)."""
+    joined; only the start of the body; whether `user` supports each)."""
     if not ids:
         return []
-    rows = read(_statement("cards", _cards_statement), {"ids": list(ids)}).all()
+    user_id = _viewer_id(user)
+    rows = read(_statement("cards", _cards_statement), {"ids": list(ids), "user_id": user_id}).all()
     by_id = {row[0]: ProposalCard(row) for row in rows}
+    if has_request_context():
+        # The counts just read are the live counts of this page's card parts (see live_counts).
+        g._proposal_counts_read = (user_id, {card.id: card.live_counts() for card in by_id.values()})
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -562,20 +571,19 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
     a next page exists) from an index read in order, their cards from one joined query by id, and a count
     that stops at COUNT_CAP (no count of every row). A search sorts and counts its bounded candidates."""
     query = filters.pop("query", None)
-    conditions = _conditions(process, user, **filters)
     sort = sort if sort in SORTS else "recent"
-    candidates = search_candidates(conditions, query or "")
+    candidates = search_candidates(_conditions(process, user, **filters), query) if _terms(query or "") else None
     if candidates is None and (filters.get("mine") or filters.get("supported")):
         # A person's own proposals or supports are few: find them by the author / support index, then sort
         # them. Reading a list-order index instead walked the whole process (mine: ~40 ms at 100k).
         offset = (page - 1) * per_page
-        ids, total = _search_page(select(Proposal.id.label("id")).where(*conditions), sort, seed,
-                                  per_page + 1, offset, exact=True)
+        mine_or_supported = select(Proposal.id.label("id")).where(*_conditions(process, user, **filters))
+        ids, total = _search_page(mine_or_supported, sort, seed, per_page + 1, offset, exact=True)
     elif candidates is None:
         offset = (page - 1) * per_page
         # What the order depends on: the process, the sort (and the seed of a random one), the filters.
         order_key = (process.id, sort, seed if sort == "random" else 0, *sorted(filters.items()))
-        ids = _page_ids(conditions, sort, seed, per_page + 1, offset, order_key)
+        ids = _page_ids(lambda: _conditions(process, user, **filters), sort, seed, per_page + 1, offset, order_key)
         if page > 1 and ids and len(ids) <= per_page:  # the last of several pages: the total is known
             total = offset + len(ids)
         else:
@@ -584,7 +592,7 @@ def list_page(process, user, *, page: int, per_page: int = 20, sort: str = "rece
     else:
         ids, total = _search_page(candidates, sort, seed, per_page + 1, (page - 1) * per_page)
     has_next = len(ids) > per_page
-    return ProposalPage(cards(ids[:per_page]), page, per_page, has_next=has_next, total=total,
+    return ProposalPage(cards(ids[:per_page], user), page, per_page, has_next=has_next, total=total,
                         count_cap=COUNT_CAP if candidates is None else SEARCH_CAP)
 
 
@@ -649,12 +657,20 @@ def viewer_figures(user_id: int, process_id: int) -> tuple[int, int, int]:
 def live_counts(proposal_ids, user=None) -> dict[int, tuple[int, int, int, bool]]:
     """Supports, endorsements and comments of these proposals as they are now (shared pages may be seconds
     old; these counters are read fresh for every viewer), and whether `user` supports each: one query for a
-    whole page."""
+    whole page, or none when this request has just read them all for its cards (a page rendered now, not
+    served from the page cache: a GET, which writes nothing in between)."""
     if not proposal_ids:
         return {}
-    user_id = user.id if getattr(user, "is_authenticated", False) else None
+    user_id = _viewer_id(user)
+    known = g.get("_proposal_counts_read") if has_request_context() else None
+    if known is not None and known[0] == user_id and all(i in known[1] for i in proposal_ids):
+        return {i: known[1][i] for i in proposal_ids}
     rows = read(LIVE_COUNTS, {"ids": list(proposal_ids), "user_id": user_id})
     return {row[0]: (row[1], row[2], row[3], bool(row[4])) for row in rows}
+
+
+def _viewer_id(user) -> int | None:
+    return user.id if getattr(user, "is_authenticated", False) else None
 
 
 def draft_count(user, process) -> int:

@@ -16,7 +16,7 @@ from participation.moderation.services import hide_content
 from participation.notifications.services import notify
 from participation.proposals import services
 from participation.proposals.jobs import publish_scheduled_answers
-from tests.conftest import TEST_PASSWORD, csrf_from, signed_in
+from tests.conftest import TEST_PASSWORD, csrf_from, signed_in, sql_statements
 
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]*"')
@@ -165,6 +165,29 @@ def test_residents_share_the_list_page_each_with_their_own_parts(app, db, make_u
     hits = cache.hits
     guest = _page(_guest(app), path)
     assert cache.hits == hits + 1 and guest.count("賛成 1件") == 2 and "/account/sign-out" not in guest
+
+
+def test_a_list_page_rendered_now_takes_its_live_counts_from_its_cards_read(app, db, make_user, make_process,
+                                                                            make_proposal):
+    process = make_process()
+    supported, other = make_proposal(process), make_proposal(process)
+    resident, other_resident = make_user(), make_user()
+    services.support(resident, supported)
+    db.session.commit()
+    path = f"/processes/{process.slug}/proposals?sort=recent"
+    client = signed_in(app, resident)
+    counts_read = re.compile(r"SELECT proposals\.id, proposals\.supports_count")  # live_counts' own statement
+    with sql_statements() as rendered:
+        page = _page(client, path)
+    assert page.count("賛成済み") == 1 and page.count("賛成 1件") == 1 and page.count("賛成 0件") == 1
+    assert not any(counts_read.match(sql) for sql in rendered)  # the cards' read gave them (and "you support")
+    services.support(other_resident, other)  # a counter: the shared page stays, its counts are read again
+    db.session.commit()
+    hits = page_cache().hits
+    with sql_statements() as served:
+        page = _page(client, path)
+    assert page_cache().hits == hits + 1 and page.count("賛成 1件") == 2 and page.count("賛成済み") == 1
+    assert sum(bool(counts_read.match(sql)) for sql in served) == 1
 
 
 def test_pages_that_differ_per_resident_or_show_staff_tools_are_not_shared(app, db, make_user, make_process,
