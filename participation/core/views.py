@@ -5,8 +5,7 @@ from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, rend
                    url_for)
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from sqlalchemy import text
 
 from participation.accounts import services as account_services
@@ -16,36 +15,26 @@ from participation.common.i18n import current_locale, municipality_name, set_lan
 from participation.common.security import safe_next
 from participation.common.time import local_today
 from participation.common.uploads import stored_path
+from participation.core.frames import (CSRF_HOLE, PATH_HOLE, SIGN_IN_HOLE, fill_request_holes, header_viewer,
+                                       keeping_holes)
 from participation.extensions import csrf, db
-from participation.permissions import can
 from participation.processes import queries as process_queries
 
 bp = Blueprint("core", __name__)
 HOME_PROCESSES = 6
 
-# What the site header shows that differs from page to page, left as holes in the rendered header.
-_CSRF_HOLE, _PATH_HOLE, _SIGN_IN_HOLE = "\x00header-csrf\x00", "\x00header-path\x00", "\x00header-sign-in\x00"
-
-
 @bp.app_template_global()
 def site_header() -> Markup:
     """The header of every page, rendered once per language, municipality and kind of viewer (signed in, staff
     and admin links; the unread count is a viewer part) and then filled in with this request's CSRF token
-    and path (the language switch returns to it; a guest signs in and comes back to it)."""
-    signed_in = current_user.is_authenticated
-    staff_link = signed_in and can(current_user, "staff.access")
-    admin_link = signed_in and can(current_user, "admin.access")
+    and path (core.frames: kept as holes while a page frame is rendered)."""
+    signed_in, staff_link, admin_link = header_viewer()
     html = str(cached_html(
         "site-header", municipality_name(), request.script_root, signed_in, staff_link, admin_link,
-        render=lambda: render_template("_site_header.html", csrf=_CSRF_HOLE, next_path=_PATH_HOLE,
-                                       sign_in_url=_SIGN_IN_HOLE, locale=current_locale(), signed_in=signed_in,
+        render=lambda: render_template("_site_header.html", csrf=CSRF_HOLE, next_path=PATH_HOLE,
+                                       sign_in_url=SIGN_IN_HOLE, locale=current_locale(), signed_in=signed_in,
                                        staff_link=staff_link, admin_link=admin_link)))
-    path = request.full_path.rstrip("?")
-    html = html.replace(_CSRF_HOLE, escape(generate_csrf())).replace(_PATH_HOLE, escape(path))
-    if not signed_in:
-        back = path if request.endpoint not in ("accounts.sign_in", "accounts.sign_up") else None
-        html = html.replace(_SIGN_IN_HOLE, escape(url_for("accounts.sign_in", next=back)))
-    return Markup(html)
+    return Markup(html if keeping_holes() else fill_request_holes(html))
 
 
 @bp.app_template_global()

@@ -1,4 +1,5 @@
-"""The proposal list's cards as HTML, built from values escaped once each and labels translated once per list.
+"""The proposal list's content as HTML (its count, cards and pager), built from values escaped once each and
+labels translated once per list.
 
 Every list view shows twenty cards, most of them never seen before (a deep page, another filter): through a
 template loop they cost Jinja's call and escape machinery for each of a dozen values per card, about a third
@@ -49,3 +50,29 @@ def cards_html(cards, *, locale: str, answers_visible: bool) -> Markup:
             f'<p class="muted">{" · ".join(meta)}</p>\n<p>{escape(list_excerpt(card.body))}</p>\n'
             f'<p>{badges}\n{viewer_part("proposal_card_live", id=card.id)}</p>\n</li>')
     return Markup("\n".join(items))
+
+
+def list_content_html(head: Markup, page, cards: Markup, page_url) -> Markup:
+    """The list page's content under the site header: its head (proposals/_list_head.html), how many proposals
+    match, the cards, and the pager (previous/next from one extra row, "of N" only when the bounded count
+    knows N; `page_url(n)` is page n's address)."""
+    if page.total is not None:
+        count = _("%(count)d proposals", count=page.total)
+    else:
+        count = _("More than %(count)d proposals", count=page.count_cap)
+    html = [str(head), f'<p class="muted" role="status">{escape(count)}</p>']
+    if page.items:
+        html.append(f'<ul class="cards proposal-list">\n{cards}\n</ul>')
+    else:
+        html.append(f"<p>{escape(_('No proposals match.'))}</p>")
+    if page.has_prev or page.has_next:
+        html.append(f'<nav class="pager" aria-label="{escape(_("Pages"))}">')
+        if page.has_prev:
+            html.append(f'  <a rel="prev" href="{escape(page_url(page.prev_num))}">{escape(_("Previous"))}</a>')
+        where = (_("Page %(page)d of %(pages)d", page=page.page, pages=page.pages) if page.pages
+                 else _("Page %(page)d", page=page.page))
+        html.append(f"  <span>{escape(where)}</span>")
+        if page.has_next:
+            html.append(f'  <a rel="next" href="{escape(page_url(page.next_num))}">{escape(_("Next"))}</a>')
+        html.append("</nav>")
+    return Markup("\n".join(html))

@@ -24,6 +24,7 @@ from participation.common.time import to_local
 from participation.common.numbers import parse_id
 from participation.common.pagecache import exclude_viewer, shared_page, shared_value
 from participation.common.uploads import discard_image, save_image
+from participation.core.frames import framed
 from participation.extensions import db
 from participation.moderation.services import record_audit
 from participation.permissions import can, deny, require
@@ -32,7 +33,7 @@ from participation.processes.models import Process
 from participation.proposals import parts as _parts  # noqa: F401  (registers the viewer parts)
 from participation.proposals import notifications as proposal_notifications
 from participation.proposals import personal_data, queries, services, targets
-from participation.proposals.cards import cards_html
+from participation.proposals.cards import cards_html, list_content_html
 from participation.proposals.forms import (AnswerForm, AnswerStateForm, AnswerTemplateForm, CategoryForm,
                                            NewProposalForm, ProposalForm)
 from participation.proposals.models import RANDOM_KEY_RANGE, Proposal
@@ -207,10 +208,13 @@ def index(slug: str):
                    mine=mine, supported=supported, query=query)
     page = queries.list_page(process, current_user, page=page_arg(), per_page=DEFAULT_PER_PAGE, sort=sort,
                              seed=_list_seed() or 0, **filters)
-    return render_template("proposals/index.html", process=process, page=page,
-                           list_head=list_head_html(process, choices, answers_visible, sort=sort, **filters),
-                           cards=cards_html(page.items, locale=current_locale(), answers_visible=answers_visible),
-                           pager_args={key: value for key, value in request.args.items() if key in _LIST_ARGS})
+    pager_args = {key: value for key, value in request.args.items() if key in _LIST_ARGS}
+    content = list_content_html(
+        list_head_html(process, choices, answers_visible, sort=sort, **filters), page,
+        cards_html(page.items, locale=current_locale(), answers_visible=answers_visible),
+        lambda number: url_for("proposals.index", **dict(pager_args, slug=process.slug, page=number)))
+    # The layout around the list is shared (core.frames): its title shows the process's.
+    return framed("proposals/index.html", (process.id,), content, process=process)
 
 
 # --- create: write -> similar -> preview -> publish ----------------------------------------
