@@ -51,6 +51,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the login cookie: rotating it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
+    # Moves with each of this person's supports (proposals.services): what a page shows them of their own
+    # activity, and no public page shows, is cached by it (proposals.queries.viewer_figures).
+    activity_version: Mapped[int] = mapped_column(default=0, server_default="0")
 
     consents: Mapped[list["PolicyConsent"]] = relationship(back_populates="user", cascade="all, delete-orphan")
     profile: Mapped["ParticipantProfile | None"] = relationship(

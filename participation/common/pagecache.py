@@ -59,7 +59,7 @@ UNSHOWN_TABLES = frozenset({
 # Columns no cached page shows, per table (a sign-in updates the account row).
 UNSHOWN_COLUMNS = {
     "users": frozenset({"last_sign_in_at", "updated_at", "password_hash", "locale", "confirmed_at",
-                        "session_token", "email", "role"}),
+                        "session_token", "email", "role", "activity_version"}),
     "proposals": frozenset({"supports_count", "endorsements_count", "updated_at"}),
     "comments": frozenset({"upvotes", "downvotes", "updated_at"}),
 }
@@ -202,7 +202,9 @@ def shared_value(key: tuple, build: Callable[[], object], size: Callable[[object
     pages, a quarter of PAGE_CACHE_MAX_BYTES): `build()` under `key` plus the content generation, so a
     change to public content gives a new entry at once, and what the generation does not follow (the
     counters) is at most PAGE_CACHE_SECONDS old. Without sharing (PAGE_CACHE_SECONDS = 0) it is built
-    each time. For reads every viewer gets the same answer to, e.g. a list's whole order."""
+    each time. For reads every viewer gets the same answer to, e.g. a list's whole order; or for one
+    viewer's own figures, with the viewer and what moves with their own changes in the key (a
+    resident's activity version: proposals.queries.viewer_figures)."""
     app = current_app._get_current_object()
     cache = app.extensions.get("shared_values")
     if cache is None and app.config.get("PAGE_CACHE_SECONDS", 0) > 0:

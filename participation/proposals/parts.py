@@ -24,7 +24,7 @@ def list_actions(facts: list[dict]) -> list[str]:
     html = []
     for fact in facts:
         if current_user.is_authenticated:
-            published, drafts, used = queries.viewer_figures(current_user.id, fact["process_id"])
+            published, drafts, used = queries.viewer_figures(current_user, fact["process_id"])
         else:
             published = drafts = used = 0
         limit, supports = fact["proposal_limit"], fact["support_limit"]

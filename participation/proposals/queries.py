@@ -50,8 +50,6 @@ LIVE_COUNTS = select(Proposal.id, Proposal.supports_count, Proposal.endorsements
                      _SUPPORTED_BY_VIEWER).where(Proposal.id.in_(_IDS))
 SUPPORTED_AMONG = select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"),
                                                             ProposalSupport.proposal_id.in_(_IDS))
-SUPPORTED_BY = (select(ProposalSupport.proposal_id).where(ProposalSupport.user_id == bindparam("user_id"))
-                .order_by(ProposalSupport.proposal_id))
 ENDORSED_AMONG = select(ProposalEndorsement.proposal_id).where(
     ProposalEndorsement.user_id == bindparam("user_id"), ProposalEndorsement.proposal_id.in_(_IDS))
 
@@ -608,12 +606,6 @@ def supported_ids(user, proposal_ids) -> set[int]:
     return set(read(SUPPORTED_AMONG, {"user_id": user.id, "ids": list(proposal_ids)}).scalars())
 
 
-def supported_by(user_id: int) -> tuple[int, ...]:
-    """Every proposal this person supports, in id order (one index range: their supports, usually a
-    few hundred; a process without a limit lets it grow)."""
-    return tuple(read(SUPPORTED_BY, {"user_id": user_id}).scalars())
-
-
 def has_supported(user, proposal) -> bool:
     return proposal.id in supported_ids(user, [proposal.id])
 
@@ -646,12 +638,16 @@ def proposal_for_page(proposal_id: int) -> Proposal | None:
         joinedload(Proposal.process), joinedload(Proposal.answer).joinedload(ProposalAnswer.state)))
 
 
-def viewer_figures(user_id: int, process_id: int) -> tuple[int, int, int]:
+def viewer_figures(user, process_id: int) -> tuple[int, int, int]:
     """A participant's published (or withdrawn) proposals, drafts and supports used in a process, in one
-    query: what the list page tells each signed-in viewer about themselves."""
-    published, drafts, supports = read(
-        VIEWER_FIGURES, {"user_id": user_id, "process_id": process_id}).one()
-    return published or 0, drafts or 0, supports or 0
+    query: what the list page tells each signed-in viewer about themselves. Read once and kept by the worker
+    (common.pagecache.shared_value) until public content changes (their proposals are public content) or
+    their supports do (their activity version): a resident paging through a list reads them once."""
+    def read_figures() -> tuple[int, int, int]:
+        published, drafts, supports = read(VIEWER_FIGURES, {"user_id": user.id, "process_id": process_id}).one()
+        return published or 0, drafts or 0, supports or 0
+
+    return shared_value(("viewer-figures", user.id, user.activity_version, process_id), read_figures, lambda _: 64)
 
 
 def live_counts(proposal_ids, user=None) -> dict[int, tuple[int, int, int, bool]]:

@@ -183,13 +183,10 @@ def support(user, proposal: Proposal) -> ProposalSupport:
     row = ProposalSupport(proposal_id=proposal.id, user_id=user.id, from_mobile=is_mobile_request())
     try:
         with db.session.begin_nested():
-            if proposal.process.support_limit:
-                # Serialise this person's supports so two sent at once cannot both pass the limit: a no-op
-                # update of their account row locks it (PostgreSQL: a row lock that does not conflict with
-                # the support's foreign-key lock; SQLite: the write lock, taken before any read).
-                db.session.execute(update(User).where(User.id == user.id)
-                                   .values(locale=User.locale, updated_at=User.updated_at)
-                                   .execution_options(synchronize_session=False, **COUNTS_ONLY))
+            # First, so that it also serialises this person's supports: two sent at once cannot both pass the
+            # limit (PostgreSQL: a row lock that does not conflict with the support's foreign-key lock;
+            # SQLite: the write lock, taken before any read).
+            _move_activity_version(user)
             db.session.add(row)
             db.session.flush()
             db.session.execute(update(Proposal).where(Proposal.id == proposal.id)
@@ -215,9 +212,18 @@ class _LimitExceeded(Exception):
     pass
 
 
+def _move_activity_version(user) -> None:
+    """A change to this person's supports: the figures cached by their activity version are read again."""
+    db.session.execute(update(User).where(User.id == user.id).values(activity_version=User.activity_version + 1)
+                       .execution_options(synchronize_session=False, **COUNTS_ONLY))
+    if user in db.session:
+        db.session.expire(user, ["activity_version"])
+
+
 def withdraw_support(user, proposal: Proposal) -> None:
     if not can(user, "proposals.unsupport", proposal):
         raise NotAllowed(_l("Supports can no longer be changed in this phase."))
+    _move_activity_version(user)  # first, as in support(): the same order of row locks
     result = db.session.execute(delete(ProposalSupport).where(ProposalSupport.proposal_id == proposal.id,
                                                               ProposalSupport.user_id == user.id)
                                 .execution_options(synchronize_session=False))

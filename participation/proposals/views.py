@@ -162,13 +162,13 @@ _LIST_ARGS = ("q", "sort", "status", "state", "category", "area", "mine", "suppo
 def _list_vary():
     """"My proposals" is the viewer's own list (proposals are public content: the generation covers them).
     "Supported by me" is too, and as supports do not move the generation (see pagecache), its key also
-    holds what the viewer supports now: the list changes with each of their supports."""
+    holds the viewer's activity version: the list changes with each of their supports."""
     own = None
     if current_user.is_authenticated:
         if request.args.get("mine") == "1":
             own = ("mine", current_user.id)
         elif request.args.get("supported") == "1":
-            own = ("supported", current_user.id, queries.supported_by(current_user.id))
+            own = ("supported", current_user.id, current_user.activity_version)
     return _list_seed(), own
 
 

@@ -167,6 +167,34 @@ def test_residents_share_the_list_page_each_with_their_own_parts(app, db, make_u
     assert cache.hits == hits + 1 and guest.count("賛成 1件") == 2 and "/account/sign-out" not in guest
 
 
+def test_a_residents_own_figures_are_read_once_while_paging_and_again_after_each_of_their_supports(
+        app, db, make_user, make_process, make_proposal):
+    process = make_process(support_limit=5)
+    first, second = make_proposal(process), make_proposal(process)
+    resident = make_user()
+    services.support(resident, first)
+    db.session.commit()
+    client, base = signed_in(app, resident), f"/processes/{process.slug}/proposals"
+    figures_read = re.compile(r"SELECT \(SELECT count\(proposals\.id\)")  # queries.VIEWER_FIGURES
+
+    def figures_on(sort: str) -> tuple[str, int]:
+        with sql_statements() as statements:
+            page = _page(client, f"{base}?sort={sort}")
+        return re.search(r"5件中あと\d件", page).group(0), sum(bool(figures_read.match(sql)) for sql in statements)
+
+    assert figures_on("recent") == ("5件中あと4件", 1)
+    assert figures_on("supports") == ("5件中あと4件", 0)  # another page: the figures read for the first one
+    generation = _generation(db)
+    services.support(resident, second)  # moves their activity version, not the content generation
+    db.session.commit()
+    assert _generation(db) == generation
+    assert figures_on("endorsements") == ("5件中あと3件", 1)
+    assert figures_on("comments") == ("5件中あと3件", 0)
+    services.withdraw_support(resident, first)
+    db.session.commit()
+    assert figures_on("random") == ("5件中あと4件", 1)
+
+
 def test_a_list_page_rendered_now_takes_its_live_counts_from_its_cards_read(app, db, make_user, make_process,
                                                                             make_proposal):
     process = make_process()
