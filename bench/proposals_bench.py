@@ -88,6 +88,16 @@ def _stride(proposals: int) -> int:
     return stride
 
 
+def _upgrade(url: str, instance: Path) -> None:
+    os.environ["INSTANCE_PATH"] = str(instance)
+    from flask_migrate import upgrade
+
+    from participation import create_app
+
+    with create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench"}).app_context():
+        upgrade()
+
+
 def seed(url: str, instance: Path, proposals: int, supports: int, comments: int) -> dict:
     """Build the schema through the migrations and bulk-insert the data. Returns what the routes need:
     the process slug, the benched proposal, a category and an area to filter by, a resident to sign in as."""
@@ -485,6 +495,7 @@ def main() -> int:
     if args.instance and marker.exists():
         info = json.loads(marker.read_text())
         print(f"reusing the data seeded in {instance}")
+        _upgrade(url, instance)  # the schema of the code being measured (migrations added since the seeding)
     elif args.instance and (instance / "seeded.txt").exists():
         print(f"{instance} was seeded by an older version of this bench (no categories, areas, answers, "
               "threads); remove it and run again", file=sys.stderr)
