@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import render_template
+from flask import has_request_context, render_template
 from flask_babel import force_locale, gettext, lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from participation.accounts.models import User
+from participation.accounts.queries import ACCOUNT_FIGURES, account_figure, forget_account_figures
 from participation.common.errors import DomainError
 from participation.common.reads import read
 from participation.common.security import public_base_url
@@ -41,6 +43,10 @@ FOLLOWED_AMONG = select(Follow.target_type, Follow.target_id).where(
     Follow.user_id == bindparam("user_id"), Follow.target_id.in_(bindparam("ids", expanding=True)))
 UNREAD_COUNT = select(func.count(Notification.id)).where(Notification.user_id == bindparam("user_id"),
                                                          Notification.read_at.is_(None))
+# The header's unread count, read with the signed-in person's account (accounts.queries.ACCOUNT_FIGURES).
+ACCOUNT_FIGURES["unread_notifications"] = (select(func.count(Notification.id))
+                                           .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+                                           .scalar_subquery())
 
 
 def followed_among(user, targets) -> set[tuple[str, int]]:
@@ -136,6 +142,7 @@ def notify(users, kind: str, *, target_type: str | None, target_id: int | None, 
         unique[user.id] = user
     if not unique:
         return []
+    forget_account_figures()  # the unread count, when the signed-in person is among them
     frequencies = _frequencies(list(unique))
     now = utcnow()
     created = []
@@ -207,16 +214,24 @@ def mark_read(user, notification_id: int) -> Notification | None:
         return None
     if row.read_at is None:
         row.read_at = utcnow()
+        forget_account_figures()
     return row
 
 
 def mark_all_read(user) -> int:
-    return db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                         Notification.read_at.is_(None))
-                              .values(read_at=utcnow())).rowcount or 0
+    marked = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.read_at.is_(None))
+                                .values(read_at=utcnow())).rowcount or 0
+    forget_account_figures()
+    return marked
 
 
 def unread_count(user) -> int:
+    """The person's unread notifications: as read with their account in this request, else one COUNT."""
+    if has_request_context() and getattr(current_user, "id", None) == user.id:
+        counted = account_figure("unread_notifications")
+        if counted is not None:
+            return counted
     return read(UNREAD_COUNT, {"user_id": user.id}).scalar() or 0
 
 
