@@ -287,7 +287,9 @@ def can(user, action: str, target=None) -> bool:
         rule = RULES[action]
     except KeyError:
         raise KeyError(f"unknown permission action {action!r}") from None
-    return rule(user, target)
+    # current_user is a proxy that looks the user up again at each attribute a rule reads: once is enough.
+    unwrap = getattr(user, "_get_current_object", None)
+    return rule(unwrap() if unwrap is not None else user, target)
 
 
 def _come_back_to() -> str | None:

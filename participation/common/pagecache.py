@@ -38,7 +38,6 @@ from typing import Callable
 from flask import current_app, g, has_request_context, request, session
 from flask.globals import request_ctx
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -289,8 +288,10 @@ def exclude_viewer(user_id: int | None) -> None:
 
 
 def _serve(cache: PageCache, body: str) -> str:
+    from participation.common.csrf import page_csrf_token  # here: that module uses this one's PageCache
+
     cache.record(hit=True)
-    return body.replace(_CSRF_HOLE, generate_csrf()) if _CSRF_HOLE in body else body
+    return body.replace(_CSRF_HOLE, page_csrf_token()) if _CSRF_HOLE in body else body
 
 
 def shared_page(vary=None, skip=None):

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from flask import g, render_template, request, session, url_for
 from flask_login import current_user
-from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from participation.common.csrf import page_csrf_token
 from participation.common.i18n import current_locale, municipality_name
 from participation.common.pagecache import shared_value
 from participation.permissions import can
@@ -39,7 +39,9 @@ def keeping_holes() -> bool:
 def fill_request_holes(html: str) -> str:
     """The header's holes filled with this request's CSRF token, path and sign-in link."""
     path = request.full_path.rstrip("?")
-    html = html.replace(CSRF_HOLE, escape(generate_csrf())).replace(PATH_HOLE, escape(path))
+    if CSRF_HOLE in html:  # only a signed-in header has a form that needs one (a guest's page sets no cookie)
+        html = html.replace(CSRF_HOLE, escape(page_csrf_token()))
+    html = html.replace(PATH_HOLE, escape(path))
     if SIGN_IN_HOLE in html:
         back = path if request.endpoint not in ("accounts.sign_in", "accounts.sign_up") else None
         html = html.replace(SIGN_IN_HOLE, escape(url_for("accounts.sign_in", next=back)))
