@@ -61,9 +61,11 @@ def support_block(facts: list[dict]) -> list[str]:
     macro = _macro("support_block")
     html = []
     for fact in facts:
-        count, supported, used = queries.support_figures(current_user, fact["id"], fact["process_id"])
+        count, supported = queries.support_state(current_user, fact["id"])
         limit = fact["support_limit"]
-        left = max(limit - used, 0) if limit and current_user.is_authenticated else None
+        left = None
+        if limit and current_user.is_authenticated:
+            left = max(limit - queries.viewer_figures(current_user, fact["process_id"])[2], 0)
         html.append(str(macro(
             id=fact["id"], count=count, threshold=fact["threshold"],
             supported=supported, can_support=fact["open"] and left != 0,

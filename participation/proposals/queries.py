@@ -63,23 +63,19 @@ def _own_proposals(*statuses):
 VIEWER_FIGURES = select(_own_proposals("published", "withdrawn"), _own_proposals("draft"),
                         SUPPORTS_USED.scalar_subquery())
 
-# A proposal page's support block in one read: the live count, whether the viewer supports it, their supports
-# used in its process.
+# A proposal page's support block: the live count and whether the viewer supports it, in one read (their
+# supports used come from viewer_figures, kept between requests).
 _ONE = bindparam("id")
-SUPPORT_FIGURES = select(
+SUPPORT_STATE = select(
     select(Proposal.supports_count).where(Proposal.id == _ONE).scalar_subquery(),
     select(ProposalSupport.id).where(ProposalSupport.proposal_id == _ONE,
-                                     ProposalSupport.user_id == bindparam("user_id")).exists(),
-    SUPPORTS_USED.scalar_subquery())
+                                     ProposalSupport.user_id == bindparam("user_id")).exists())
 
 
-def support_figures(user, proposal_id: int, process_id: int) -> tuple[int, bool, int]:
-    """(supports now, whether `user` supports it, supports `user` has used in the process); a guest
-    supports nothing and has used none."""
-    user_id = user.id if getattr(user, "is_authenticated", False) else None
-    count, supported, used = read(
-        SUPPORT_FIGURES, {"id": proposal_id, "user_id": user_id, "process_id": process_id}).one()
-    return count or 0, bool(supported), used or 0
+def support_state(user, proposal_id: int) -> tuple[int, bool]:
+    """(supports now, whether `user` supports it); a guest supports nothing."""
+    count, supported = read(SUPPORT_STATE, {"id": proposal_id, "user_id": _viewer_id(user)}).one()
+    return count or 0, bool(supported)
 
 
 def supports_used(user, process) -> int:
