@@ -10,7 +10,7 @@ from sqlalchemy import select
 from participation.accounts.models import AccountToken
 from participation.common.time import utcnow
 from tests.accounts.conftest import page_text
-from tests.conftest import TEST_PASSWORD, link_in
+from tests.conftest import TEST_PASSWORD, csrf_from, link_in
 
 NEW_PASSWORD = "a-brand-new-password-7"
 
@@ -19,14 +19,19 @@ def _request_reset(client, csrf, email):
     return client.post("/account/forgot-password", data={"email": email, "csrf_token": csrf("/account/forgot-password")})
 
 
-def _reset(client, csrf, link, password=NEW_PASSWORD, confirm=None):
+def _reset(client, csrf, link, password=NEW_PASSWORD, confirm=None, token=None):
+    """Send the reset form of `link`: read from its page now, or, for a form loaded earlier (a link that no
+    longer works shows no form), with that form's `token`."""
     return client.post(link, data={"password": password, "password_confirm": confirm or password,
-                                   "csrf_token": csrf(link)})
+                                   "csrf_token": token or csrf(link)})
+
+
+def _link_refused(response) -> bool:
+    """The "link not valid" page (offering a new link), not a refused CSRF token (also a 400)."""
+    return response.status_code == 400 and 'href="/account/forgot-password"' in page_text(response)
 
 
 def _can_sign_in(app, email, password) -> bool:
-    from tests.conftest import csrf_from
-
     browser = app.test_client()
     token = csrf_from(browser.get("/account/sign-in"))
     return browser.post("/account/sign-in", data={"email": email, "password": password,
@@ -45,14 +50,16 @@ def test_reset_token_works_once(app, client, csrf, make_user, outbox, db):
     stored = db.session.scalars(select(AccountToken.token_hash)).all()
     assert stored and raw not in stored
 
-    assert client.get(link).status_code == 200
-    response = _reset(client, csrf, link)
+    form = client.get(link)
+    assert form.status_code == 200
+    response = _reset(client, csrf, link, token=csrf_from(form))
     assert response.status_code == 302 and response.headers["Location"].endswith("/account/sign-in")
     assert _can_sign_in(app, user.email, NEW_PASSWORD)
     assert not _can_sign_in(app, user.email, TEST_PASSWORD)
 
-    again = _reset(client, csrf, link, password="yet-another-password-9")
-    assert again.status_code == 400
+    # The same form sent again (the back button, a second tab): the link is used up.
+    again = _reset(client, csrf, link, password="yet-another-password-9", token=csrf_from(form))
+    assert _link_refused(again)
     assert _can_sign_in(app, user.email, NEW_PASSWORD)
 
 
@@ -60,10 +67,11 @@ def test_reset_token_expires(app, client, csrf, make_user, outbox):
     user = make_user()
     _request_reset(client, csrf, user.email)
     link = link_in(outbox()[0], "/account/reset/")
+    form_token = csrf(link)  # the form opened in time, sent too late
     minutes = app.config["TOKEN_TTL_RESET_MINUTES"]
     with time_machine.travel(utcnow() + timedelta(minutes=minutes, seconds=1)):
-        response = _reset(client, csrf, link)
-    assert response.status_code == 400
+        response = _reset(client, csrf, link, token=form_token)
+    assert _link_refused(response)
     assert not _can_sign_in(app, user.email, NEW_PASSWORD)
     assert _can_sign_in(app, user.email, TEST_PASSWORD)
 
@@ -80,9 +88,11 @@ def test_reset_token_still_works_just_before_expiry(app, client, csrf, make_user
 def test_a_newer_reset_link_replaces_the_older_one(app, client, csrf, make_user, outbox):
     user = make_user()
     _request_reset(client, csrf, user.email)
+    first = link_in(outbox()[0], "/account/reset/")
+    older_form = csrf(first)  # the older link's form, opened before a newer link was asked for
     _request_reset(client, csrf, user.email)
-    first, second = (link_in(m, "/account/reset/") for m in outbox())
-    assert _reset(client, csrf, first).status_code == 400
+    second = link_in(outbox()[1], "/account/reset/")
+    assert _link_refused(_reset(client, csrf, first, token=older_form))
     assert _reset(client, csrf, second).status_code == 302
 
 

@@ -75,7 +75,9 @@ def test_guest_posting_an_action_comes_back_to_the_page_of_the_form(client, csrf
     travel(MOMENTS["phase1"])
     process = calendar_process()
     page = f"/processes/{process.slug}"
-    response = client.post(propose_route.format(slug=process.slug), data={"csrf_token": csrf(page)},
+    assert client.get(page).status_code == 200
+    # A valid token of the guest's session, from a page with a form (a guest's header carries none)
+    response = client.post(propose_route.format(slug=process.slug), data={"csrf_token": csrf("/account/sign-in")},
                            headers={"Referer": f"http://localhost{page}"})
     assert response.status_code == 302
     sign_in = response.headers["Location"]

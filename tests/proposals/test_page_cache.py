@@ -16,7 +16,7 @@ from participation.moderation.services import hide_content
 from participation.notifications.services import notify
 from participation.proposals import services
 from participation.proposals.jobs import publish_scheduled_answers
-from tests.conftest import TEST_PASSWORD, csrf_from, signed_in, sql_statements
+from tests.conftest import signed_in, sql_statements
 
 
 TOKEN_RE = re.compile(r'name="csrf_token" value="[^"]*"')
@@ -264,22 +264,43 @@ def test_supported_by_me_is_each_residents_own_and_follows_their_supports_at_onc
     assert "図書館の開館時間" not in page and "公民館の予約" in page
 
 
-def test_every_guest_gets_their_own_csrf_token_from_a_cached_page(app, make_user, make_process, make_proposal):
+def test_a_cached_page_gives_guests_no_token_and_each_resident_their_own(app, make_user, make_process,
+                                                                        make_proposal):
     process = make_process()
     proposal = make_proposal(process)
-    user = make_user(email="guest-then-resident@example.jp")
     path = f"/proposals/{proposal.id}"
-    first, second = _guest(app), _guest(app)
-    token_one = csrf_from(first.get(path))
+    # Guests: the page has no form that needs a token, so a guest gets none, and no session cookie, whether
+    # the page is rendered for them or served from the cache.
+    guest_pages = [_guest(app).get(path)]
+    hits = page_cache().hits
+    guest_pages.append(_guest(app).get(path))
+    assert page_cache().hits == hits + 1
+    for served in guest_pages:
+        body = served.get_data(as_text=True)
+        assert served.status_code == 200 and 'name="csrf_token"' not in body and pagecache._CSRF_HOLE not in body
+        assert served.headers.getlist("Set-Cookie") == []
+
+    # Residents share one page too, each with their own token (the header's sign-out and language forms).
+    first, second = signed_in(app, make_user()), signed_in(app, make_user())
+    rendered = first.get(path)
     hits = page_cache().hits
     served = second.get(path)
-    assert page_cache().hits == hits + 1
-    token_two = csrf_from(served)
-    assert token_one != token_two and pagecache._CSRF_HOLE not in served.get_data(as_text=True)
-    sign_in = {"email": user.email, "password": TEST_PASSWORD}
-    # the first guest's token is refused in the second guest's session; the second guest's own one works
-    assert second.post("/account/sign-in", data={**sign_in, "csrf_token": token_one}).status_code == 400
-    assert second.post("/account/sign-in", data={**sign_in, "csrf_token": token_two}).status_code == 302
+    assert page_cache().hits == hits + 1  # the second resident got the first one's page
+    tokens = []
+    for response in (rendered, served):
+        body = response.get_data(as_text=True)
+        assert response.status_code == 200 and pagecache._CSRF_HOLE not in body
+        found = set(re.findall(r'name="csrf_token" value="([^"]+)"', body))
+        assert len(found) == 1, "every form of the page carries the viewer's own token"
+        tokens.append(found.pop())
+    token_one, token_two = tokens
+    assert token_one != token_two
+    # The first resident's token is refused in the second one's session; each one's own works.
+    assert second.post("/account/sign-out", data={"csrf_token": token_one}).status_code == 400
+    assert second.get("/account/").status_code == 200, "still signed in"
+    for client, token in ((second, token_two), (first, token_one)):
+        assert client.post("/account/sign-out", data={"csrf_token": token}).status_code == 302
+        assert client.get("/account/").status_code == 302, "signed out"
 
 
 def test_a_page_with_a_flash_message_is_neither_cached_nor_served_from_the_cache(app, make_process, make_proposal):

@@ -103,7 +103,9 @@ def _actions(proposal_id: int) -> dict[str, dict]:
 def test_post_actions_on_its_proposals_are_404_and_store_nothing(role, client, csrf, db, world, make_user, login):
     _sign_in(role, world, make_user, login, db, as_author=False)
     before = _counts(db)
-    token = csrf("/")
+    # A valid token of this session, from a page with a form: the header's (sign-out) for a resident, the
+    # sign-in form for a guest or a blocked account (never signed in, so its header is a guest's: no token).
+    token = csrf("/" if role == "resident" else "/account/sign-in")
     for url, data in _actions(world["proposal"].id).items():
         assert client.post(url, data={**data, "csrf_token": token}).status_code == 404, url
     assert _counts(db) == before
