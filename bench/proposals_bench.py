@@ -70,6 +70,10 @@ def _free_port() -> int:
 
 SUPPORTS_PER_USER = 100
 BENCH_PASSWORD = "bench-password-42"
+# One browser: the sign-in and the load send the same User-Agent. Flask-Login's session protection marks a
+# session whose browser changed as not fresh, rewriting its cookie on every request of a client that (as wrk)
+# never takes the new cookie: a cost a real browser does not cause.
+USER_AGENT = "Mozilla/5.0 (participation bench)"
 HOT_THREAD_SHAPE = (60, 95, 45)  # the benched proposal's 200 comments: top-level, replies, replies to replies
 HOT_COMMENTS = sum(HOT_THREAD_SHAPE)
 
@@ -336,7 +340,7 @@ def _drive(port: int, path, seconds: float, clients: int, cookie: str = "lang=ja
             try:
                 with lock:
                     target = next(paths)
-                conn.request("GET", target, headers={"Cookie": cookie})
+                conn.request("GET", target, headers={"Cookie": cookie, "User-Agent": USER_AGENT})
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:
@@ -393,7 +397,7 @@ def _drive_wrk(wrk: str, port: int, path, seconds: float, clients: int, cookie: 
         script.write(WRK_SUMMARY)
     try:
         out = subprocess.run([wrk, f"-t{min(2, clients)}", f"-c{clients}", f"-d{max(1, round(seconds))}s",
-                              "--timeout", "30s", "-H", f"Cookie: {cookie}", "-s", script.name,
+                              "--timeout", "30s", "-H", f"Cookie: {cookie}", "-H", f"User-Agent: {USER_AGENT}", "-s", script.name,
                               f"http://127.0.0.1:{port}{paths[0] if paths else path}"], capture_output=True, text=True, check=True).stdout
     finally:
         os.unlink(script.name)
@@ -452,6 +456,7 @@ def _sign_in(port: int, email: str, password: str, warm_path: str) -> str:
     with the list's random seed already stored in it (as after a first visit)."""
     jar = http.cookiejar.CookieJar()
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    opener.addheaders = [("User-Agent", USER_AGENT)]
     base = f"http://127.0.0.1:{port}"
     page = opener.open(base + "/account/sign-in", timeout=30).read().decode()
     token = TOKEN_RE.search(page).group(1)

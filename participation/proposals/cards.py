@@ -30,26 +30,33 @@ def cards_html(cards, *, locale: str, answers_visible: bool) -> Markup:
     """The <li> of each card (queries.ProposalCard): title linking to the proposal, reference, author, category
     and area, an excerpt, its badges and the live counts (a viewer part)."""
     show_url = escape(url_for("proposals.show", proposal_id=0)[:-1])
-    deleted = escape(_("deleted participant"))
-    status_labels = (("is_withdrawn", "badge badge-withdrawn", _("Withdrawn")), ("is_draft", "badge", _("Draft")),
-                     ("is_hidden", "badge badge-hidden", _("Hidden by moderation")))
-    status_badges = {attribute: f'<span class="{css}">{escape(label)}</span>'
-                     for attribute, css, label in status_labels}
+    deleted = str(escape(_("deleted participant")))
+    status_badges = [(attribute, f'<span class="{css}">{escape(label)}</span>') for attribute, css, label in (
+        ("is_withdrawn", "badge badge-withdrawn", _("Withdrawn")), ("is_draft", "badge", _("Draft")),
+        ("is_hidden", "badge badge-hidden", _("Hidden by moderation")))]
+    state_badges: dict = {}  # each answer state's badge, rendered (or found in the fragment cache) once per list
     items = []
     for card in cards:
-        meta = [escape(card.reference), escape(card.author_name) if card.author_name is not None else deleted]
-        meta += [escape(named.name(locale)) for named in (card.category, card.area) if named is not None]
-        badges = "".join(status_badges[attribute] for attribute, _css, _label in status_labels
-                         if getattr(card, attribute))
+        meta = [text(card.reference), text(card.author_name) if card.author_name is not None else deleted]
+        meta += [text(named.name(locale)) for named in (card.category, card.area) if named is not None]
+        badges = [badge for attribute, badge in status_badges if getattr(card, attribute)]
         answer = card.answer
         if answers_visible and answer is not None and answer.published_at is not None:
-            state = answer.state
-            badges += cached_macro("proposals/_macros.html", "state_badge", state)
+            badge = state_badges.get(answer.state)
+            if badge is None:
+                badge = state_badges[answer.state] = str(
+                    cached_macro("proposals/_macros.html", "state_badge", answer.state))
+            badges.append(badge)
         items.append(
-            f'<li class="card">\n<h2><a href="{show_url}{card.id}">{escape(card.title)}</a></h2>\n'
-            f'<p class="muted">{" · ".join(meta)}</p>\n<p>{escape(list_excerpt(card.body))}</p>\n'
-            f'<p>{badges}\n{viewer_part("proposal_card_live", id=card.id)}</p>\n</li>')
+            f'<li class="card">\n<h2><a href="{show_url}{card.id}">{text(card.title)}</a></h2>\n'
+            f'<p class="muted">{" · ".join(meta)}</p>\n<p>{text(list_excerpt(card.body))}</p>\n'
+            f'<p>{"".join(badges)}\n{viewer_part("proposal_card_live", id=card.id)}</p>\n</li>')
     return Markup("\n".join(items))
+
+
+def text(value) -> str:
+    """A typed value as HTML text: escaped, as a plain str (str + Markup would escape the str)."""
+    return str(escape(value))
 
 
 def list_content_html(head: Markup, page, cards: Markup, page_url) -> Markup:

@@ -50,3 +50,11 @@ def test_the_excerpt_is_short_plain_text():
     assert list_excerpt("# 見出し\n\n- 一つ目 [リンク](https://example.jp) `code`") == "見出し 一つ目 リンク code"
     long = list_excerpt("あ" * 500)
     assert len(long) == 120 and long.endswith("…")
+
+
+def test_a_status_badge_next_to_an_answer_badge_stays_html(app):
+    # A withdrawn proposal that was answered: both badges, neither shown as escaped markup.
+    with app.test_request_context("/"):
+        html = str(cards_html([_card(3, status="withdrawn")], locale="ja", answers_visible=True))
+    assert '<span class="badge badge-withdrawn">取り下げ</span><span class="badge state-badge state-accepted"' in html
+    assert "&lt;span" not in html
