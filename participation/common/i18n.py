@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
-from flask_babel import format_date, format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale, gettext
 from flask_login import current_user
 
 LANG_COOKIE = "lang"
@@ -37,6 +37,26 @@ def select_timezone() -> str:
 def current_locale() -> str:
     locale = get_locale()
     return locale.language if locale else "ja"
+
+
+_LABELS: dict[tuple, dict[str, str]] = {}
+
+
+def N_(message: str) -> str:
+    """Marks a message for the catalogue (pybabel extracts N_) that is translated later, by translated_labels."""
+    return message
+
+
+def translated_labels(*messages: str) -> dict[str, str]:
+    """Each message translated into the current language, as a dict by message: translated once per
+    language and set of messages (the catalogues do not change while the app runs), for code that builds
+    HTML for many items at every request (list cards). Messages with %(name)s placeholders come back
+    unformatted: `labels[message] % {"name": value}`."""
+    key = (current_locale(), messages)
+    labels = _LABELS.get(key)
+    if labels is None:
+        labels = _LABELS[key] = {message: gettext(message) for message in messages}
+    return labels
 
 
 def municipality_name() -> str:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from participation.common.fragments import cached_macro
+from participation.common.i18n import N_, translated_labels
 from participation.common.pagecache import viewer_part
 
 _MARKDOWN_MARKS = re.compile(r"[*_`>#\[\]]+|^\s*[-+]\s+|\(https?://[^)]*\)", re.MULTILINE)
@@ -26,14 +27,20 @@ def list_excerpt(body: str | None, length: int = 120) -> str:
     return text if len(text) <= length else text[: length - 1].rstrip() + "…"
 
 
+_DELETED = N_("deleted participant")
+_STATUS_BADGES = (("is_withdrawn", "badge badge-withdrawn", N_("Withdrawn")), ("is_draft", "badge", N_("Draft")),
+                  ("is_hidden", "badge badge-hidden", N_("Hidden by moderation")))
+_CARD_LABELS = (_DELETED, *(label for _attribute, _css, label in _STATUS_BADGES))
+
+
 def cards_html(cards, *, locale: str, answers_visible: bool) -> Markup:
     """The <li> of each card (queries.ProposalCard): title linking to the proposal, reference, author, category
     and area, an excerpt, its badges and the live counts (a viewer part)."""
     show_url = escape(url_for("proposals.show", proposal_id=0)[:-1])
-    deleted = str(escape(_("deleted participant")))
-    status_badges = [(attribute, f'<span class="{css}">{escape(label)}</span>') for attribute, css, label in (
-        ("is_withdrawn", "badge badge-withdrawn", _("Withdrawn")), ("is_draft", "badge", _("Draft")),
-        ("is_hidden", "badge badge-hidden", _("Hidden by moderation")))]
+    labels = translated_labels(*_CARD_LABELS)
+    deleted = text(labels[_DELETED])
+    status_badges = [(attribute, f'<span class="{css}">{text(labels[label])}</span>')
+                     for attribute, css, label in _STATUS_BADGES]
     state_badges: dict = {}  # each answer state's badge, rendered (or found in the fragment cache) once per list
     items = []
     for card in cards:

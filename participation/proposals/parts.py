@@ -8,6 +8,7 @@ from flask_login import current_user
 from markupsafe import escape
 
 from participation.common.fragments import cached_macro
+from participation.common.i18n import N_, translated_labels
 from participation.common.pagecache import part_filler
 from participation.proposals import queries
 
@@ -36,14 +37,18 @@ def list_actions(facts: list[dict]) -> list[str]:
     return html
 
 
+_LIVE_LABELS = (N_("%(count)d supports"), N_("%(count)d endorsements"), N_("%(count)d comments"),
+                N_("You support this"))
+
+
 @part_filler("proposal_card_live")
 def card_live(facts: list[dict]) -> list[str]:
     """On each card: its counts as they are now, and "you support this" for the viewer. Built from labels
     escaped once per call (twenty cards on every list view), not by a macro per card."""
     counts = queries.live_counts([fact["id"] for fact in facts], current_user)
-    supports, endorsements, comments = (str(escape(label)) for label in (
-        _("%(count)d supports"), _("%(count)d endorsements"), _("%(count)d comments")))
-    badge = f'\n<span class="badge badge-active">{escape(_("You support this"))}</span>'
+    labels = translated_labels(*_LIVE_LABELS)
+    supports, endorsements, comments = (str(escape(labels[label])) for label in _LIVE_LABELS[:3])
+    badge = f'\n<span class="badge badge-active">{escape(labels[_LIVE_LABELS[3]])}</span>'
     html = []
     for fact in facts:
         up, endorsed, commented, supported = counts.get(fact["id"], (0, 0, 0, False))
