@@ -195,6 +195,28 @@ def test_a_residents_own_figures_are_read_once_while_paging_and_again_after_each
     assert figures_on("random") == ("5件中あと4件", 1)
 
 
+def test_you_support_this_follows_each_of_the_residents_supports_at_once(app, db, make_user, make_process,
+                                                                         make_proposal):
+    process = make_process()
+    first, second = make_proposal(process), make_proposal(process)
+    resident = make_user()
+    services.support(resident, first)
+    db.session.commit()
+    client, base = signed_in(app, resident), f"/processes/{process.slug}/proposals"
+    assert _page(client, base + "?sort=recent").count("賛成済み") == 1
+    services.support(resident, second)
+    db.session.commit()
+    hits = page_cache().hits
+    assert _page(client, base + "?sort=recent").count("賛成済み") == 2  # the shared page, their parts read again
+    assert page_cache().hits == hits + 1
+    assert _page(client, base + "?sort=supports").count("賛成済み") == 2  # a page rendered now
+    services.withdraw_support(resident, first)
+    db.session.commit()
+    assert _page(client, base + "?sort=recent").count("賛成済み") == 1
+    assert _page(client, base + "?sort=endorsements").count("賛成済み") == 1
+    assert _page(signed_in(app, make_user()), base + "?sort=recent").count("賛成済み") == 0
+
+
 def test_a_list_page_rendered_now_takes_its_live_counts_from_its_cards_read(app, db, make_user, make_process,
                                                                             make_proposal):
     process = make_process()
