@@ -43,7 +43,7 @@ def _supports_used(user_id, process_id):
 
 SUPPORTS_USED = _supports_used(bindparam("user_id"), bindparam("process_id"))
 _IDS = bindparam("ids", expanding=True)
-# Cards' counts as they are now and whether the viewer supports each (by the unique (proposal, user) index).
+# Cards' counts as they are now (whether the viewer supports each: supported_set).
 LIVE_COUNTS = select(Proposal.id, Proposal.supports_count, Proposal.endorsements_count,
                      Proposal.comments_count).where(Proposal.id.in_(_IDS))
 # Every proposal a person supports, by their supports' user index (see supported_set).
