@@ -3,14 +3,13 @@ that guests and residents share. Each filler reads what it needs for all its par
 from __future__ import annotations
 
 from flask import get_template_attribute
-from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import escape
 
 from participation.common.fragments import cached_macro
 from participation.common.i18n import N_, translated_labels
 from participation.common.pagecache import part_filler
 from participation.proposals import queries
+from participation.proposals.cards import text
 
 
 def _macro(name: str):
@@ -47,8 +46,8 @@ def card_live(facts: list[dict]) -> list[str]:
     escaped once per call (twenty cards on every list view), not by a macro per card."""
     counts = queries.live_counts([fact["id"] for fact in facts], current_user)
     labels = translated_labels(*_LIVE_LABELS)
-    supports, endorsements, comments = (str(escape(labels[label])) for label in _LIVE_LABELS[:3])
-    badge = f'\n<span class="badge badge-active">{escape(labels[_LIVE_LABELS[3]])}</span>'
+    supports, endorsements, comments = (text(labels[label]) for label in _LIVE_LABELS[:3])
+    badge = f'\n<span class="badge badge-active">{text(labels[_LIVE_LABELS[3]])}</span>'
     html = []
     for fact in facts:
         up, endorsed, commented, supported = counts.get(fact["id"], (0, 0, 0, False))
@@ -70,7 +69,8 @@ def support_block(facts: list[dict]) -> list[str]:
         limit = fact["support_limit"]
         left = None
         if limit and current_user.is_authenticated:
-            left = max(limit - queries.viewer_figures(current_user, fact["process_id"])[2], 0)
+            _published, _drafts, used = queries.viewer_figures(current_user, fact["process_id"])
+            left = max(limit - used, 0)
         html.append(str(macro(
             id=fact["id"], count=count, threshold=fact["threshold"],
             supported=supported, can_support=fact["open"] and left != 0,

@@ -79,7 +79,8 @@ def support_state(user, proposal_id: int) -> tuple[int, bool]:
 
 
 def supports_used(user, process) -> int:
-    """How many of the process's supports `user` has used (cached per request: no N+1 in lists)."""
+    """How many of the process's supports `user` has used (cached per request: no N+1 in lists). Read fresh:
+    the limit is decided by it; what pages show comes from viewer_figures, kept between requests."""
     return supports_used_by(user.id, process.id)
 
 
